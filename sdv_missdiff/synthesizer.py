@@ -1,0 +1,353 @@
+"""``MissDiffSynthesizer``: the SDV glue around the masked diffusion model."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+from rdt.transformers import FloatFormatter, UnixTimestampEncoder
+from sdmetrics import visualization
+from sdv.errors import InvalidDataError, NotFittedError
+from sdv.single_table.base import BaseSingleTableSynthesizer
+from sdv.single_table.utils import detect_discrete_columns
+
+from sdv_missdiff.diffusion import MaskedDiffusionModel
+from sdv_missdiff.encoding import NUMERICAL_TRANSFORMS, TableEncoder, fill_with_mean_and_mode
+from sdv_missdiff.errors import MissDiffInputError
+
+MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
+MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}': it must be a positive integer (for example "
+            f'{ {"epochs": 300, "batch_size": 500}.get(name, 100) }).'
+        )
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}."
+        )
+
+
+class MissDiffSynthesizer(BaseSingleTableSynthesizer):
+    """Diffusion synthesizer that learns from tables with missing values without imputing them.
+
+    Training uses masked denoising score matching (MissDiff, Ouyang et al. 2023): missing cells
+    are left out of the loss instead of being filled in, so the model learns the distribution
+    of the complete data from incomplete rows. Sampled rows are complete.
+
+    Args:
+        metadata (sdv.metadata.Metadata):
+            Metadata of the table this synthesizer will model.
+        enforce_min_max_values (bool):
+            Clip numerical and datetime values to the range seen in ``fit``. Defaults to ``True``.
+        enforce_rounding (bool):
+            Round numerical values as in the real data. Defaults to ``True``.
+        locales (list or str):
+            Locales of the generators for PII columns. Defaults to ``None`` (``['en_US']``).
+        missing_data_strategy (str):
+            How missing cells are handled in training: ``'mask'`` (MissDiff: left out of the
+            loss), ``'mean'`` (Diff-mean: filled with the column mean or mode first) or
+            ``'drop'`` (Diff-delete: only complete rows are used). Defaults to ``'mask'``.
+        epochs (int):
+            Number of passes over the data. Defaults to 300.
+        batch_size (int):
+            Number of rows per optimisation step. Defaults to 500.
+        learning_rate (float):
+            Peak learning rate of AdamW, decayed to 0 on a cosine. Defaults to 2e-3.
+        denoiser_width (int):
+            Width of the denoiser's hidden layers. Defaults to 256.
+        denoiser_blocks (int):
+            Number of residual blocks of the denoiser. Defaults to 4.
+        num_timesteps (int):
+            Number of diffusion steps ``T``. Defaults to 100, as in the paper.
+        beta_min (float):
+            First noise level of the paper's quadratic schedule. Defaults to 1e-4.
+        beta_max (float):
+            Last noise level of the paper's quadratic schedule. Defaults to 0.5.
+        numerical_transform (str):
+            Scaling of numerical and datetime columns before diffusion: ``'quantile'`` (onto a
+            standard normal), ``'standard'`` or ``'minmax'`` (the paper's). Defaults to
+            ``'quantile'``.
+        sampler (str):
+            ``'ddpm'`` (ancestral sampling, the paper's Algorithm 2) or ``'ddim'``
+            (deterministic). Defaults to ``'ddpm'``.
+        sampling_steps (int or None):
+            Number of reverse steps; fewer than ``num_timesteps`` uses evenly spaced steps and
+            samples faster. ``None`` takes every step. Defaults to ``None``.
+        verbose (bool):
+            Show a progress bar with the running loss while fitting. Defaults to ``False``.
+        enable_gpu (bool):
+            Use CUDA (then Apple MPS) when present, else the CPU. Defaults to ``True``.
+    """
+
+    _model_sdtype_transformers = {
+        # NaN must reach the model untouched: no fill, no random re-insertion.
+        'numerical': FloatFormatter(missing_value_replacement=None, missing_value_generation=None),
+        'datetime': UnixTimestampEncoder(
+            missing_value_replacement=None, missing_value_generation=None
+        ),
+        # Discrete columns reach the model as their raw values; it one-hot encodes them.
+        'categorical': None,
+        'boolean': None,
+        'ordinal': None,
+    }
+
+    def __init__(
+        self,
+        metadata,
+        enforce_min_max_values=True,
+        enforce_rounding=True,
+        locales=None,
+        missing_data_strategy='mask',
+        epochs=300,
+        batch_size=500,
+        learning_rate=2e-3,
+        denoiser_width=256,
+        denoiser_blocks=4,
+        num_timesteps=100,
+        beta_min=1e-4,
+        beta_max=0.5,
+        numerical_transform='quantile',
+        sampler='ddpm',
+        sampling_steps=None,
+        verbose=False,
+        enable_gpu=True,
+    ):
+        _check_choice('missing_data_strategy', missing_data_strategy, MISSING_DATA_STRATEGIES)
+        _check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS)
+        _check_choice('sampler', sampler, ('ddpm', 'ddim'))
+        for name, value in (
+            ('epochs', epochs),
+            ('batch_size', batch_size),
+            ('denoiser_width', denoiser_width),
+            ('denoiser_blocks', denoiser_blocks),
+            ('num_timesteps', num_timesteps),
+        ):
+            _check_positive_int(name, value)
+
+        if num_timesteps < 2:
+            raise MissDiffInputError("Invalid value for 'num_timesteps': it must be at least 2.")
+
+        if sampling_steps is not None:
+            _check_positive_int('sampling_steps', sampling_steps)
+            if sampling_steps > num_timesteps:
+                raise MissDiffInputError(
+                    f"'sampling_steps' ({sampling_steps}) cannot exceed 'num_timesteps' "
+                    f'({num_timesteps}).'
+                )
+
+        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+            raise MissDiffInputError(
+                f"Invalid value {learning_rate!r} for 'learning_rate': it must be a positive "
+                'number.'
+            )
+
+        if not 0 < beta_min < beta_max < 1:
+            raise MissDiffInputError(
+                f'Invalid noise levels beta_min={beta_min!r}, beta_max={beta_max!r}: they must '
+                'satisfy 0 < beta_min < beta_max < 1.'
+            )
+
+        super().__init__(
+            metadata=metadata,
+            enforce_min_max_values=enforce_min_max_values,
+            enforce_rounding=enforce_rounding,
+            locales=['en_US'] if locales is None else locales,
+        )
+        self.missing_data_strategy = missing_data_strategy
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.denoiser_width = denoiser_width
+        self.denoiser_blocks = denoiser_blocks
+        self.num_timesteps = num_timesteps
+        self.beta_min = beta_min
+        self.beta_max = beta_max
+        self.numerical_transform = numerical_transform
+        self.sampler = sampler
+        self.sampling_steps = sampling_steps
+        self.verbose = verbose
+        self.enable_gpu = enable_gpu
+        self._encoder = None
+        self._num_training_rows = None
+
+    # -- validation ---------------------------------------------------------------------
+    def _modeled_columns(self, table_data):
+        columns = self._get_table_metadata().columns
+        return [
+            name
+            for name, column in columns.items()
+            if column.get('sdtype') in MODELED_SDTYPES
+            and name in table_data.columns
+            and name != self._get_table_metadata().primary_key
+        ]
+
+    def _validate(self, table_data):
+        """Collect every problem of ``table_data`` that MissDiff cannot train on."""
+        errors = []
+        if len(table_data) < 2:
+            errors.append(
+                f'The table has {len(table_data)} row(s); MissDiff needs at least 2 rows to fit.'
+            )
+
+        modeled = self._modeled_columns(table_data)
+        for column in modeled:
+            values = table_data[column]
+            if len(values) and values.isna().all():
+                errors.append(
+                    f"Column '{column}' has no observed value, so nothing can be learned about "
+                    'it. Drop the column or set its sdtype to one SDV generates (for example '
+                    "'id' or a PII sdtype)."
+                )
+            elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                if np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
+                    errors.append(
+                        f"Column '{column}' contains infinite values. Replace them with NaN "
+                        '(missing) or finite numbers before fitting.'
+                    )
+
+        if self.missing_data_strategy == 'drop' and modeled and len(table_data):
+            if not table_data[modeled].notna().all(axis=1).any():
+                errors.append(
+                    "missing_data_strategy='drop' keeps only complete rows, and no row is "
+                    "complete. Use missing_data_strategy='mask'."
+                )
+
+        return errors
+
+    # -- fitting ------------------------------------------------------------------------
+    def _prepare_training_table(self, processed_data, discrete_columns):
+        data = processed_data.reset_index(drop=True)
+        if self.missing_data_strategy == 'mean':
+            return fill_with_mean_and_mode(data, discrete_columns)
+
+        if self.missing_data_strategy == 'drop':
+            return data.dropna().reset_index(drop=True)
+
+        empty_rows = data.isna().all(axis=1)
+        if empty_rows.any():
+            warnings.warn(
+                f'{int(empty_rows.sum())} row(s) have every modeled cell missing. They carry no '
+                'information for the model and were left out of training.',
+                stacklevel=2,
+            )
+            data = data[~empty_rows].reset_index(drop=True)
+
+        return data
+
+    def _fit(self, processed_data):
+        """Fit the encoder and the diffusion model to the processed table.
+
+        Args:
+            processed_data (pandas.DataFrame):
+                Table in SDV's processed space, NaN where a cell is missing.
+        """
+        transformers = self._data_processor._hyper_transformer.field_transformers
+        discrete_columns = detect_discrete_columns(self.metadata, processed_data, transformers)
+        empty = [column for column in processed_data if processed_data[column].isna().all()]
+        if empty:
+            raise InvalidDataError(
+                [
+                    f"Column '{column}' has no observed value after preprocessing."
+                    for column in empty
+                ]
+            )
+
+        training_data = self._prepare_training_table(processed_data, discrete_columns)
+        if len(training_data) < 2:
+            raise InvalidDataError(
+                [f'Only {len(training_data)} usable row(s) remain for training; at least 2 needed.']
+            )
+
+        self._encoder = TableEncoder(self.numerical_transform)
+        self._encoder.fit(training_data, discrete_columns)
+        values, observed = self._encoder.transform(training_data)
+        self._num_training_rows = len(training_data)
+        self._model = MaskedDiffusionModel(
+            num_timesteps=self.num_timesteps,
+            beta_min=self.beta_min,
+            beta_max=self.beta_max,
+            hidden_dimensions=self.denoiser_width,
+            num_blocks=self.denoiser_blocks,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            sampler=self.sampler,
+            sampling_steps=self.sampling_steps,
+            verbose=self.verbose,
+            enable_gpu=self.enable_gpu,
+        )
+        self._model.fit(values, observed)
+
+    # -- sampling -----------------------------------------------------------------------
+    def _sample(self, num_rows, conditions=None):
+        """Sample complete rows in the processed space.
+
+        Args:
+            num_rows (int):
+                Number of rows to sample.
+            conditions (dict or None):
+                Processed-space values to hold fixed in every row. Defaults to ``None``.
+
+        Returns:
+            pandas.DataFrame:
+                Sampled rows.
+        """
+        if conditions is not None:
+            raise NotImplementedError('MissDiffSynthesizer does not sample conditionally yet.')
+
+        values = self._model.sample(num_rows)
+        return self._encoder.reverse_transform(values)
+
+    # -- loss ---------------------------------------------------------------------------
+    def get_loss_values(self):
+        """Get the mean training loss of every epoch.
+
+        Returns:
+            pandas.DataFrame:
+                Columns ``'Epoch'`` and ``'Loss'``.
+
+        Raises:
+            NotFittedError: If the synthesizer has not been fitted.
+        """
+        if not self._fitted or self._model is None:
+            raise NotFittedError(
+                'Loss values are not available yet. Please fit your synthesizer first.'
+            )
+
+        losses = self._model.loss_values
+        return pd.DataFrame({'Epoch': np.arange(len(losses)), 'Loss': losses})
+
+    def get_loss_values_plot(self, title='MissDiff loss function'):
+        """Plot the training loss per epoch.
+
+        Args:
+            title (str):
+                Title of the plot. Defaults to ``'MissDiff loss function'``.
+
+        Returns:
+            plotly.graph_objects.Figure:
+                Line plot of the loss against the epoch.
+        """
+        loss_values = self.get_loss_values()
+        figure = px.line(
+            loss_values,
+            x='Epoch',
+            y='Loss',
+            color_discrete_sequence=[visualization.PlotConfig.DATACEBO_DARK],
+        )
+        figure.update_layout(
+            template='plotly_white',
+            title=title,
+            xaxis_title='Epoch',
+            yaxis_title='Masked noise-prediction loss',
+            plot_bgcolor=visualization.PlotConfig.BACKGROUND_COLOR,
+            font={'size': visualization.PlotConfig.FONT_SIZE},
+        )
+        return figure

@@ -1,0 +1,134 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from sdv_missdiff.diffusion.denoiser import MLPDenoiser
+from sdv_missdiff.diffusion.model import MaskedDiffusionModel, masked_noise_loss
+from sdv_missdiff.errors import TrainingDivergedError
+
+
+def _correlated_rows(num_rows=400, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=num_rows)
+    y = 0.9 * x + np.sqrt(1 - 0.81) * rng.normal(size=num_rows)
+    return np.stack([x, y], axis=1).astype(np.float32)
+
+
+def test_gradient_of_missing_cell_output_is_exactly_zero():
+    # Setup
+    torch.manual_seed(0)
+    network = MLPDenoiser(3, hidden_dimensions=16, num_blocks=1)
+    noisy = torch.randn(4, 3)
+    noise = torch.randn(4, 3)
+    observed = torch.ones(4, 3)
+    observed[1, 2] = 0
+    observed[3, 0] = 0
+    prediction = network(noisy, torch.tensor([1, 5, 9, 20]))
+    prediction.retain_grad()
+
+    # Run
+    masked_noise_loss(prediction, noise, observed).backward()
+
+    # Assert
+    assert prediction.grad[1, 2].item() == 0.0
+    assert prediction.grad[3, 0].item() == 0.0
+    assert (prediction.grad[observed.bool()] != 0).all()
+
+
+def test_loss_ignores_whatever_is_in_missing_cells():
+    torch.manual_seed(0)
+    prediction, noise = torch.randn(5, 4), torch.randn(5, 4)
+    observed = (torch.rand(5, 4) > 0.3).float()
+    other_noise = torch.where(observed.bool(), noise, noise + 100)
+    assert masked_noise_loss(prediction, noise, observed) == masked_noise_loss(
+        prediction, other_noise, observed
+    )
+
+
+def test_fit_is_repeatable_with_a_seed():
+    # Setup
+    data = _correlated_rows()
+    observed = np.ones_like(data)
+    first = MaskedDiffusionModel(epochs=3, hidden_dimensions=32, num_blocks=1, enable_gpu=False)
+    second = MaskedDiffusionModel(epochs=3, hidden_dimensions=32, num_blocks=1, enable_gpu=False)
+
+    # Run
+    first.fit(data, observed, seed=3)
+    second.fit(data, observed, seed=3)
+
+    # Assert
+    assert first.loss_values == second.loss_values
+    first.set_random_state(1)
+    second.set_random_state(1)
+    np.testing.assert_array_equal(first.sample(50), second.sample(50))
+
+
+def test_learns_correlation_from_incomplete_rows():
+    # Setup: 30% of cells hidden at random.
+    data = _correlated_rows(num_rows=2000)
+    observed = (np.random.default_rng(1).random(data.shape) > 0.3).astype(np.float32)
+    model = MaskedDiffusionModel(epochs=40, batch_size=256, hidden_dimensions=64, num_blocks=2)
+
+    # Run
+    model.fit(data * observed, observed, seed=0)
+    model.set_random_state(0)
+    samples = model.sample(3000)
+
+    # Assert
+    assert np.corrcoef(samples.T)[0, 1] > 0.75
+    assert samples.std(axis=0) == pytest.approx([1.0, 1.0], abs=0.15)
+
+
+def test_inpainting_keeps_known_cells_and_follows_them():
+    # Setup
+    data = _correlated_rows(num_rows=2000)
+    model = MaskedDiffusionModel(epochs=40, batch_size=256, hidden_dimensions=64, num_blocks=2)
+    model.fit(data, np.ones_like(data), seed=0)
+    model.set_random_state(0)
+    known = np.zeros((500, 2), dtype=np.float32)
+    known[:, 0] = 1.5
+    mask = np.zeros_like(known)
+    mask[:, 0] = 1
+
+    # Run
+    samples = model.sample(500, known_values=known, known_mask=mask)
+
+    # Assert
+    assert (samples[:, 0] == 1.5).all()
+    assert samples[:, 1].mean() == pytest.approx(0.9 * 1.5, abs=0.25)
+
+
+def test_ddim_with_few_steps_samples_the_same_distribution():
+    data = _correlated_rows(num_rows=2000)
+    model = MaskedDiffusionModel(
+        epochs=40,
+        batch_size=256,
+        hidden_dimensions=64,
+        num_blocks=2,
+        sampler='ddim',
+        sampling_steps=20,
+    )
+    model.fit(data, np.ones_like(data), seed=0)
+    model.set_random_state(0)
+    samples = model.sample(3000)
+    assert np.corrcoef(samples.T)[0, 1] > 0.75
+    assert samples.std(axis=0) == pytest.approx([1.0, 1.0], abs=0.2)
+
+
+def test_nan_loss_stops_training_with_a_clear_error():
+    data = _correlated_rows()
+    model = MaskedDiffusionModel(epochs=5, learning_rate=1e12, hidden_dimensions=16, num_blocks=1)
+    with pytest.raises(TrainingDivergedError, match="Lower 'learning_rate'"):
+        model.fit(data, np.ones_like(data), seed=0)
+
+
+def test_pickled_model_samples_identically():
+    data = _correlated_rows()
+    model = MaskedDiffusionModel(epochs=2, hidden_dimensions=16, num_blocks=1)
+    model.fit(data, np.ones_like(data), seed=0)
+    model.set_random_state(7)
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.device == torch.device('cpu') or torch.cuda.is_available()
+    np.testing.assert_array_equal(model.sample(20), restored.sample(20))
