@@ -1,0 +1,217 @@
+import numpy as np
+import pytest
+import torch
+
+from sdv_missdiff.score_matching import (
+    GaussianEnergy,
+    GaussianProposal,
+    InvalidMissingDataError,
+    MarginalIWScoreMatching,
+    MarginalVariationalScoreMatching,
+    ScoreMatchingError,
+    TruncatedGaussianEnergy,
+    gaussian_marginal_score,
+    get_estimator,
+    marginal_score_iw,
+)
+from sdv_missdiff.score_matching._device import get_device
+
+PRECISION = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.5], [0.0, 0.5, 1.0]])
+MEAN = np.array([0.5, -0.5, 0.0])
+
+
+def _gaussian_data(n, seed, rate=0.0):
+    rng = np.random.default_rng(seed)
+    data = rng.multivariate_normal(MEAN, np.linalg.inv(PRECISION), size=n)
+    hidden = rng.random(data.shape) < rate
+    hidden[hidden.all(axis=1), 0] = False
+    data[hidden] = np.nan
+    return data
+
+
+def _fit(name, data, **kwargs):
+    torch.set_num_threads(1)
+    energy = GaussianEnergy(3)
+    options = {'epochs': 150, 'learning_rate': 0.05, 'seed': 0}
+    options.update(kwargs)
+    estimator = get_estimator(name, energy, **options).fit(data)
+    return energy.precision.detach().numpy(), estimator
+
+
+FAST_VARIATIONAL = {'variational_steps': 1, 'hidden_dims': (32,), 'warmup_steps': 50}
+
+
+@pytest.mark.parametrize(
+    ('name', 'kwargs'),
+    [
+        ('marginal_iw', {}),
+        ('marginal_variational', FAST_VARIATIONAL),
+        ('zeroed', {}),
+        ('complete_case', {}),
+        ('zeroed', {'objective': 'sliced', 'num_slices': 2}),
+    ],
+)
+def test_fully_observed_gaussian_precision_is_recovered(name, kwargs):
+    # Setup
+    data = _gaussian_data(1500, seed=1)
+
+    # Run
+    precision, _ = _fit(name, data, **kwargs)
+
+    # Assert
+    assert np.linalg.norm(precision - PRECISION) < 0.15
+
+
+def test_denoising_objective_recovers_the_noised_precision():
+    # Setup
+    data = _gaussian_data(1500, seed=1, rate=0.0)
+    noised = np.linalg.inv(np.linalg.inv(PRECISION) + 0.3**2 * np.eye(3))
+
+    # Run
+    precision, _ = _fit('zeroed', data, objective='denoising', noise_std=0.3, epochs=300)
+
+    # Assert
+    assert np.linalg.norm(precision - noised) < 0.2
+
+
+def test_marginal_iw_error_shrinks_with_n_while_zeroed_stays_biased():
+    # Setup
+    small = _gaussian_data(300, seed=2, rate=0.3)
+    large = _gaussian_data(4000, seed=3, rate=0.3)
+    iw = {'num_samples': 20, 'proposal': GaussianProposal(scale=1.5), 'epochs': 120}
+
+    # Run
+    iw_small = np.linalg.norm(_fit('marginal_iw', small, **iw)[0] - PRECISION)
+    iw_large = np.linalg.norm(_fit('marginal_iw', large, **iw)[0] - PRECISION)
+    zeroed_small = np.linalg.norm(_fit('zeroed', small)[0] - PRECISION)
+    zeroed_large = np.linalg.norm(_fit('zeroed', large)[0] - PRECISION)
+
+    # Assert
+    assert iw_large < 0.6 * iw_small
+    assert iw_large < 0.12
+    assert zeroed_large > 0.25
+    assert zeroed_large > 0.6 * zeroed_small
+
+
+def test_marginal_variational_beats_zeroed_under_mcar():
+    # Setup
+    data = _gaussian_data(1500, seed=4, rate=0.3)
+
+    # Run
+    variational, _ = _fit('marginal_variational', data, epochs=120, **FAST_VARIATIONAL)
+    zeroed, _ = _fit('zeroed', data)
+
+    # Assert
+    assert np.linalg.norm(variational - PRECISION) < 0.15
+    assert np.linalg.norm(zeroed - PRECISION) > 2 * np.linalg.norm(variational - PRECISION)
+
+
+def test_iw_marginal_score_converges_to_exact_gaussian_marginal_score():
+    # Setup
+    energy = GaussianEnergy(3, mean=MEAN, precision=PRECISION)
+    data = _gaussian_data(40, seed=5, rate=0.4)
+    exact = gaussian_marginal_score(MEAN, PRECISION, data)
+    observed = ~np.isnan(data)
+
+    # Run
+    errors = [
+        np.abs(marginal_score_iw(energy, data, num_samples=r, seed=0) - exact)[observed].mean()
+        for r in (10, 300, 20000)
+    ]
+
+    # Assert
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 0.03
+
+
+def test_truncated_gaussian_fit_with_iw():
+    # Setup
+    rng = np.random.default_rng(6)
+    draws = rng.multivariate_normal([1.0, 1.0], np.linalg.inv(PRECISION[:2, :2]), size=6000)
+    data = draws[(draws >= 0).all(axis=1)][:1500]
+    data[rng.random(data.shape) < 0.2] = np.nan
+    data = data[~np.isnan(data).all(axis=1)]
+    energy = TruncatedGaussianEnergy(2, lower=0.0, mean=[0.5, 0.5])
+
+    # Run
+    MarginalIWScoreMatching(energy, epochs=200, learning_rate=0.05).fit(data)
+
+    # Assert
+    error = np.linalg.norm(energy.precision.detach().numpy() - PRECISION[:2, :2])
+    assert error < 0.3
+
+
+def test_fit_is_seeded():
+    # Setup
+    data = _gaussian_data(200, seed=7, rate=0.3)
+
+    # Run
+    first, _ = _fit('marginal_variational', data, epochs=5, **FAST_VARIATIONAL)
+    second, _ = _fit('marginal_variational', data, epochs=5, **FAST_VARIATIONAL)
+
+    # Assert
+    np.testing.assert_array_equal(first, second)
+
+
+def test_loss_values_and_minibatches():
+    # Setup
+    data = _gaussian_data(100, seed=8, rate=0.2)
+
+    # Run
+    _, estimator = _fit('marginal_iw', data, epochs=3, batch_size=32)
+
+    # Assert
+    losses = estimator.get_loss_values()
+    assert list(losses.columns) == ['Epoch', 'Loss']
+    assert len(losses) == 3
+    assert np.isfinite(losses.Loss).all()
+    assert estimator.device_ == torch.device('cpu')
+
+
+def test_fisher_variational_objective_runs():
+    # Setup
+    data = _gaussian_data(200, seed=9, rate=0.3)
+    energy = GaussianEnergy(3)
+
+    # Run
+    estimator = MarginalVariationalScoreMatching(
+        energy, variational_objective='fisher', epochs=20, learning_rate=0.05, **FAST_VARIATIONAL
+    ).fit(data)
+
+    # Assert
+    assert estimator.get_loss_values().Loss.iloc[-1] < estimator.get_loss_values().Loss.iloc[0]
+
+
+def test_complete_case_without_complete_rows_raises():
+    # Setup
+    data = np.array([[1.0, np.nan, 2.0], [np.nan, 1.0, 2.0]])
+
+    # Run and Assert
+    with pytest.raises(InvalidMissingDataError, match='No row is fully observed'):
+        get_estimator('complete_case', GaussianEnergy(3)).fit(data)
+
+
+def test_observed_values_outside_support_raise():
+    # Setup
+    data = np.array([[1.0, -1.0], [2.0, np.nan]])
+
+    # Run and Assert
+    with pytest.raises(InvalidMissingDataError, match=r"\['1'\].*outside the support"):
+        get_estimator('zeroed', TruncatedGaussianEnergy(2)).fit(data)
+
+
+def test_invalid_arguments_raise():
+    # Run and Assert
+    with pytest.raises(ScoreMatchingError, match='Unknown estimator'):
+        get_estimator('em', GaussianEnergy(2))
+
+    with pytest.raises(ScoreMatchingError, match='denoising'):
+        get_estimator('zeroed', TruncatedGaussianEnergy(2), objective='denoising')
+
+    with pytest.raises(ScoreMatchingError, match='``objective``'):
+        get_estimator('zeroed', GaussianEnergy(2), objective='ssm')
+
+
+def test_get_device_defaults_to_cpu():
+    # Run and Assert
+    assert get_device(False) == torch.device('cpu')
