@@ -150,6 +150,19 @@ class TableEncoder:
 
         return spans
 
+    def dimension_weights(self):
+        """Weight ``1 / width`` for each dimension, so every column weighs the same in a loss.
+
+        Returns:
+            numpy.ndarray:
+                Float32 array of shape (output dimensions,).
+        """
+        weights = np.ones(self.output_dimensions, dtype=np.float32)
+        for span in self.column_spans.values():
+            weights[span] = 1.0 / (span.stop - span.start)
+
+        return weights
+
     def fit(self, data, discrete_columns):
         """Learn each column's encoding from its observed cells.
 

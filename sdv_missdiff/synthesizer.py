@@ -14,6 +14,7 @@ from sdv.single_table.utils import detect_discrete_columns
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import NUMERICAL_TRANSFORMS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.inpainting import InpaintingMixin
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
@@ -34,7 +35,7 @@ def _check_choice(name, value, choices):
         )
 
 
-class MissDiffSynthesizer(BaseSingleTableSynthesizer):
+class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
     """Diffusion synthesizer that learns from tables with missing values without imputing them.
 
     Training uses masked denoising score matching (MissDiff, Ouyang et al. 2023): missing cells
@@ -176,6 +177,7 @@ class MissDiffSynthesizer(BaseSingleTableSynthesizer):
         self.enable_gpu = enable_gpu
         self._encoder = None
         self._num_training_rows = None
+        self._balance_columns = False
 
     # -- validation ---------------------------------------------------------------------
     def _modeled_columns(self, table_data):
@@ -283,7 +285,8 @@ class MissDiffSynthesizer(BaseSingleTableSynthesizer):
             verbose=self.verbose,
             enable_gpu=self.enable_gpu,
         )
-        self._model.fit(values, observed)
+        weights = self._encoder.dimension_weights() if self._balance_columns else None
+        self._model.fit(values, observed, dimension_weights=weights)
 
     # -- sampling -----------------------------------------------------------------------
     def _sample(self, num_rows, conditions=None):
@@ -299,8 +302,8 @@ class MissDiffSynthesizer(BaseSingleTableSynthesizer):
             pandas.DataFrame:
                 Sampled rows.
         """
-        if conditions is not None:
-            raise NotImplementedError('MissDiffSynthesizer does not sample conditionally yet.')
+        if conditions:
+            return self._sample_conditioned(num_rows, conditions)
 
         values = self._model.sample(num_rows)
         return self._encoder.reverse_transform(values)

@@ -89,7 +89,10 @@ class MLPDenoiser(nn.Module):
 
         ``observed`` (the 0/1 observation mask) is read only when ``mask_input`` is set.
         """
-        time_embedding = self.time_mlp(timestep_embedding(timesteps, self.time_dimensions))
+        # Rows share few distinct steps (one while sampling): embed each distinct step once.
+        unique_steps, inverse = torch.unique(timesteps, return_inverse=True)
+        time_embedding = self.time_mlp(timestep_embedding(unique_steps, self.time_dimensions))
+        time_embedding = time_embedding[inverse]
         if self.mask_input:
             noisy_rows = torch.cat([noisy_rows, observed], dim=1)
 

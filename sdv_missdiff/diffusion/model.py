@@ -18,12 +18,17 @@ from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
 from sdv_missdiff.errors import TrainingDivergedError
 
 SAMPLERS = ('ddpm', 'ddim')
+# With missing_input_fill='model', missing inputs are first re-drawn after this share of the
+# epochs, then again after every further share, with this many reverse steps.
+_FILL_START = 0.3
+_FILL_EVERY = 0.1
+_FILL_SAMPLING_STEPS = 20
 # An epoch loss this many times above the best one so far means training blew up.
 _EXPLOSION_FACTOR = 100.0
 
 
-def masked_noise_loss(predicted_noise, noise, observed):
-    """Mean squared noise-prediction error over observed dimensions only.
+def masked_noise_loss(predicted_noise, noise, observed, dimension_weights=None):
+    """Weighted mean squared noise-prediction error over observed dimensions only.
 
     Args:
         predicted_noise (torch.Tensor):
@@ -32,13 +37,16 @@ def masked_noise_loss(predicted_noise, noise, observed):
             Noise that was added.
         observed (torch.Tensor):
             1 where a dimension is observed, 0 where it is missing.
+        dimension_weights (torch.Tensor or None):
+            Weight of each dimension, shape ``(dimensions,)``. Defaults to ``None`` (all 1).
 
     Returns:
         torch.Tensor:
             Scalar loss; a missing dimension has zero gradient.
     """
-    squared_error = (predicted_noise - noise).square() * observed
-    return squared_error.sum() / observed.sum().clamp_min(1.0)
+    weights = observed if dimension_weights is None else observed * dimension_weights
+    squared_error = (predicted_noise - noise).square() * weights
+    return squared_error.sum() / weights.sum().clamp_min(1e-12)
 
 
 class MaskedDiffusionModel:
@@ -96,10 +104,12 @@ class MaskedDiffusionModel:
         sampler='ddpm',
         sampling_steps=None,
         condition_on_mask=False,
+        missing_input_fill='zero',
         verbose=False,
         enable_gpu=True,
     ):
         self.condition_on_mask = condition_on_mask
+        self.missing_input_fill = missing_input_fill
         self.ancestral_variance = 'beta'
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
@@ -118,15 +128,17 @@ class MaskedDiffusionModel:
         self.enable_gpu = enable_gpu
         self.device = get_device(enable_gpu)
         self.schedule = VPSchedule(quadratic_betas(num_timesteps, beta_min, beta_max))
+        self.last_timestep = self.schedule.last_informative_step()
         self.schedule.to(self.device)
         self.denoiser = None
         self.loss_values = []
         self._generator = None
         self._lower = None
         self._upper = None
+        self._dimension_weights = None
 
     # -- training -------------------------------------------------------------------------
-    def fit(self, values, observed, seed=None):
+    def fit(self, values, observed, seed=None, dimension_weights=None):
         """Train the denoiser on ``values`` where ``observed`` is 1.
 
         Args:
@@ -137,6 +149,9 @@ class MaskedDiffusionModel:
             seed (int or None):
                 Seed for initialisation, batching and noise. ``None`` draws one from torch's
                 global generator, so ``torch.manual_seed`` makes fits repeatable.
+            dimension_weights (numpy.ndarray or None):
+                Loss weight of each dimension (for example ``1 / width`` of a one-hot block, so
+                every column weighs the same). Defaults to ``None`` (all 1).
 
         Raises:
             TrainingDivergedError:
@@ -159,6 +174,11 @@ class MaskedDiffusionModel:
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
         m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
         x_all = x_all * m_all  # the paper's fill: 0 in every missing dimension
+        self._dimension_weights = None
+        if dimension_weights is not None:
+            self._dimension_weights = torch.as_tensor(
+                dimension_weights, dtype=torch.float32, device=self.device
+            )
         self._set_bounds(x_all, m_all)
         num_rows = x_all.shape[0]
         batch_size = min(self.batch_size, num_rows)
@@ -175,13 +195,18 @@ class MaskedDiffusionModel:
         self.loss_values = []
         best_loss = math.inf
         epochs = tqdm(range(self.epochs), disable=not self.verbose, desc='Loss: -')
+        x_input = x_all
+        refresh_epochs = self._fill_refresh_epochs(m_all)
         for epoch in epochs:
+            if epoch in refresh_epochs:
+                x_input = self._fill_missing_inputs(x_all, m_all, ema or self.denoiser, generator)
+
             self.denoiser.train()
             order = torch.randperm(num_rows, generator=generator, device=self.device)
             epoch_loss = torch.zeros((), device=self.device)
             for start in range(0, num_rows, batch_size):
                 index = order[start : start + batch_size]
-                loss = self._training_loss(x_all[index], m_all[index], generator)
+                loss = self._training_loss(x_input[index], m_all[index], generator)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.denoiser.parameters(), 1.0)
@@ -203,6 +228,37 @@ class MaskedDiffusionModel:
 
         self.denoiser.eval()
 
+    def _fill_refresh_epochs(self, observed):
+        if self.missing_input_fill != 'model' or bool(observed.all()):
+            return set()
+
+        first = int(self.epochs * _FILL_START)
+        every = max(1, int(self.epochs * _FILL_EVERY))
+        return set(range(first, self.epochs, every))
+
+    def _fill_missing_inputs(self, values, observed, network, generator):
+        """Draw every missing cell from the model's own conditional given the observed cells.
+
+        The network then reads rows that look complete, instead of rows whose missing cells all
+        sit at 0 (which biases the dependence it learns); the loss still covers only observed
+        cells. The draw is a short inpainting run with the current (EMA) network.
+        """
+        saved = (self.denoiser, self.sampling_steps, self._generator)
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=self.device).item())
+        self.denoiser = network.eval()
+        self.sampling_steps = _FILL_SAMPLING_STEPS
+        self._generator = torch.Generator(device='cpu').manual_seed(seed)
+        try:
+            filled = self.sample(
+                values.shape[0],
+                known_values=values.cpu().numpy(),
+                known_mask=observed.cpu().numpy(),
+            )
+        finally:
+            self.denoiser, self.sampling_steps, self._generator = saved
+
+        return torch.as_tensor(filled, dtype=torch.float32, device=self.device)
+
     def _set_bounds(self, values, observed):
         # Range of the observed values of each dimension, with a 5% margin on each side.
         lower = torch.where(observed.bool(), values, torch.inf).amin(0)
@@ -212,13 +268,14 @@ class MaskedDiffusionModel:
 
     def _training_loss(self, x0, observed, generator):
         timesteps = torch.randint(
-            1, self.num_timesteps + 1, (x0.shape[0],), device=self.device, generator=generator
+            1, self.last_timestep + 1, (x0.shape[0],), device=self.device, generator=generator
         )
         noise = torch.randn(x0.shape, device=self.device, generator=generator)
         signal_scale, noise_scale = self.schedule.signal_and_noise(timesteps)
         noisy = signal_scale * x0 + noise_scale * noise
         mask = observed if self.condition_on_mask else None
-        return masked_noise_loss(self.denoiser(noisy, timesteps, mask), noise, observed)
+        predicted_noise = self.denoiser(noisy, timesteps, mask)
+        return masked_noise_loss(predicted_noise, noise, observed, self._dimension_weights)
 
     def _check_loss(self, epoch, epoch_loss, best_loss):
         if not math.isfinite(epoch_loss):
@@ -255,12 +312,23 @@ class MaskedDiffusionModel:
         self._generator = torch.Generator(device='cpu').manual_seed(int(random_state))
 
     def _timesteps(self):
-        steps = self.sampling_steps or self.num_timesteps
-        return np.unique(np.linspace(1, self.num_timesteps, steps).round().astype(int))[::-1]
+        steps = min(self.sampling_steps or self.num_timesteps, self.last_timestep)
+        return np.unique(np.linspace(1, self.last_timestep, steps).round().astype(int))[::-1]
 
     @torch.no_grad()
-    def sample(self, num_rows, known_values=None, known_mask=None, batch_size=20_000):
+    def sample(
+        self,
+        num_rows,
+        known_values=None,
+        known_mask=None,
+        batch_size=20_000,
+        num_resamples=1,
+        show_progress_bar=False,
+    ):
         """Draw rows by reverse diffusion; known cells (if any) are inpainted around.
+
+        Known dimensions are re-noised to the current noise level and pasted in before every
+        reverse step, and their exact values are pasted in at the end.
 
         Args:
             num_rows (int):
@@ -271,12 +339,32 @@ class MaskedDiffusionModel:
                 1 where ``known_values`` holds a fixed value. Defaults to ``None``.
             batch_size (int):
                 Rows generated at once. Defaults to 20,000.
+            num_resamples (int):
+                How many times each reverse step is taken when inpainting (RePaint's ``r``,
+                Lugmayr et al. 2022): after a step the row is re-noised back to the step's
+                noise level and the step is taken again, so the generated dimensions can
+                agree with the known ones. 1 is plain inpainting; the cost grows linearly.
+                Ignored without known values. Defaults to 1.
+            show_progress_bar (bool):
+                Show a progress bar over the reverse steps. Defaults to ``False``.
 
         Returns:
             numpy.ndarray:
                 Float32 array of shape (rows, dimensions).
         """
+        if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)):
+            raise ValueError(f'num_resamples must be a positive integer, not {num_resamples!r}.')
+
+        if num_resamples < 1:
+            raise ValueError(f'num_resamples must be a positive integer, not {num_resamples!r}.')
+
         chunks = []
+        steps_per_chunk = len(self._timesteps())
+        progress_bar = tqdm(
+            total=math.ceil(num_rows / batch_size) * steps_per_chunk,
+            disable=not show_progress_bar,
+            desc='Reverse diffusion steps',
+        )
         for start in range(0, num_rows, batch_size):
             stop = min(start + batch_size, num_rows)
             known = None
@@ -286,8 +374,9 @@ class MaskedDiffusionModel:
                     torch.as_tensor(known_mask[start:stop], dtype=torch.float32),
                 )
 
-            chunks.append(self._sample_chunk(stop - start, known))
+            chunks.append(self._sample_chunk(stop - start, known, int(num_resamples), progress_bar))
 
+        progress_bar.close()
         return np.concatenate(chunks) if chunks else np.zeros((0, self._dimensions()))
 
     def _dimensions(self):
@@ -297,10 +386,12 @@ class MaskedDiffusionModel:
         # Noise is drawn on the CPU so a seed gives the same rows on every device.
         return torch.randn(shape, generator=self._generator).to(self.device)
 
-    def _sample_chunk(self, num_rows, known):
+    def _sample_chunk(self, num_rows, known, num_resamples=1, progress_bar=None):
         shape = (num_rows, self._dimensions())
         if known is not None:
             known = tuple(tensor.to(self.device) for tensor in known)
+            if not known[1].bool().any():
+                known = None  # nothing is known: plain sampling, no wasted resampling
 
         x = self._randn(shape)
         # Generated rows are complete, so the network is told every dimension is observed.
@@ -309,12 +400,20 @@ class MaskedDiffusionModel:
         timesteps = self._timesteps()
         for index, t in enumerate(timesteps):
             previous_t = int(timesteps[index + 1]) if index + 1 < len(timesteps) else 0
-            if known is not None:
-                x = self._paste_known(x, known, int(t))
-
             batch_t = torch.full((num_rows,), int(t), device=self.device, dtype=torch.long)
-            predicted_noise = self.denoiser(x, batch_t, all_observed)
-            x = self._reverse_step(x, predicted_noise, alpha_bars[t], alpha_bars[previous_t])
+            # RePaint resampling only where a noisier state exists to go back to.
+            repeats = num_resamples if known is not None and previous_t > 0 else 1
+            for repeat in range(repeats):
+                if known is not None:
+                    x = self._paste_known(x, known, int(t))
+
+                predicted_noise = self.denoiser(x, batch_t, all_observed)
+                x = self._reverse_step(x, predicted_noise, alpha_bars[t], alpha_bars[previous_t])
+                if repeat + 1 < repeats:
+                    x = self._renoise(x, alpha_bars[t], alpha_bars[previous_t])
+
+            if progress_bar is not None:
+                progress_bar.update(1)
 
         if known is not None:
             values, mask = known
@@ -327,6 +426,11 @@ class MaskedDiffusionModel:
         alpha_bar = self.schedule.alpha_bars[t].float()
         noisy_known = alpha_bar.sqrt() * values + (1 - alpha_bar).sqrt() * self._randn(x.shape)
         return torch.where(mask.bool(), noisy_known, x)
+
+    def _renoise(self, x, alpha_bar, previous_alpha_bar):
+        # One forward step q(x_t | x_prev) of the (possibly respaced) chain: back to level t.
+        alpha = alpha_bar / previous_alpha_bar
+        return alpha.sqrt() * x + (1 - alpha).sqrt() * self._randn(x.shape)
 
     def _reverse_step(self, x, predicted_noise, alpha_bar, previous_alpha_bar):
         # Predicted clean row, kept inside the range the training data spans: an imperfect
@@ -364,7 +468,7 @@ class MaskedDiffusionModel:
             state['denoiser'] = copy.deepcopy(self.denoiser).to('cpu')
 
         state['schedule'] = copy.copy(self.schedule).to('cpu')
-        for name in ('_lower', '_upper'):
+        for name in ('_lower', '_upper', '_dimension_weights'):
             if state[name] is not None:
                 state[name] = state[name].cpu()
 

@@ -41,6 +41,24 @@ class VPSchedule:
         alphas = 1 - self.betas
         self.alpha_bars = torch.cat([torch.ones(1, dtype=torch.float64), torch.cumprod(alphas, 0)])
 
+    def last_informative_step(self, min_alpha_bar=1e-4):
+        """Last step whose rows still hold a signal: ``abar_t >= min_alpha_bar``.
+
+        Past it a noisy row is pure noise to within ``sqrt(min_alpha_bar)`` (1% by default),
+        so training there teaches nothing and sampling can start there from a standard normal.
+        With the paper's schedule (T = 100, beta_T = 0.5) this is step 78, not 100.
+
+        Args:
+            min_alpha_bar (float):
+                Smallest ``abar_t`` that counts as signal. Defaults to 1e-4.
+
+        Returns:
+            int:
+                The step, at least 2 and at most ``T``.
+        """
+        informative = int((self.alpha_bars[1:] >= min_alpha_bar).sum())
+        return min(max(informative, 2), self.num_timesteps)
+
     def to(self, device):
         """Move the schedule's tensors to ``device`` (kept in float32 there)."""
         self.betas = self.betas.to(device)

@@ -1,0 +1,78 @@
+"""Demo: MissDiff against SDV's GaussianCopula on Adult with 20% of the cells hidden.
+
+Run with ``python -m sdv_missdiff.demo``. Both synthesizers see the same incomplete table; both
+are scored with SDMetrics' QualityReport against the complete rows, which the demo knows
+because it hid the cells itself. Takes a few minutes on a 2-core CPU.
+"""
+
+import argparse
+import time
+import warnings
+
+import torch
+from sdmetrics.reports.single_table import QualityReport
+from sdv.single_table import GaussianCopulaSynthesizer
+
+from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
+from sdv_missdiff.missingness import simulate_missing
+
+
+def _quality(real, synthetic, metadata):
+    report = QualityReport()
+    table_metadata = metadata.to_dict()['tables'][ADULT_TABLE_NAME]
+    report.generate(real, synthetic, table_metadata, verbose=False)
+    properties = report.get_properties().set_index('Property')['Score']
+    return report.get_score(), properties['Column Shapes'], properties['Column Pair Trends']
+
+
+def main(argv=None):
+    """Fit, sample and score both synthesizers, printing a small table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rows', type=int, default=5_000, help='training rows (default 5000)')
+    parser.add_argument('--rate', type=float, default=0.2, help='share of cells hidden')
+    parser.add_argument('--epochs', type=int, default=None, help='MissDiff epochs')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--verbose', action='store_true', help='show the training progress bar')
+    args = parser.parse_args(argv)
+    warnings.filterwarnings('ignore', module='sdv')
+    warnings.filterwarnings('ignore', module='sdmetrics')
+
+    complete, _ = load_adult_split(num_train_rows=args.rows, num_test_rows=0, seed=args.seed)
+    observed, mask = simulate_missing(complete, 'mcar_independent', args.rate, seed=args.seed)
+    metadata = get_adult_metadata()
+    print(
+        f'Adult: {len(complete)} complete rows, {mask.to_numpy().mean():.1%} of the cells hidden '
+        f'(MCAR); {observed.notna().all(axis=1).mean():.1%} of the rows remain complete.\n'
+    )
+
+    synthesizers = {
+        'MissDiffSynthesizer': MissDiffSynthesizer(
+            metadata, verbose=args.verbose, **({'epochs': args.epochs} if args.epochs else {})
+        ),
+        'GaussianCopulaSynthesizer': GaussianCopulaSynthesizer(metadata),
+    }
+    print(f'{"synthesizer":<27}{"quality":>9}{"shapes":>9}{"pairs":>9}{"fit s":>8}{"sample s":>10}')
+    torch.manual_seed(args.seed)
+    for name, synthesizer in synthesizers.items():
+        start = time.perf_counter()
+        synthesizer.fit({ADULT_TABLE_NAME: observed})
+        fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        synthetic = synthesizer.sample(len(complete))[ADULT_TABLE_NAME]
+        sample_seconds = time.perf_counter() - start
+        score, shapes, pairs = _quality(complete, synthetic, metadata)
+        print(
+            f'{name:<27}{score:>9.3f}{shapes:>9.3f}{pairs:>9.3f}'
+            f'{fit_seconds:>8.1f}{sample_seconds:>10.1f}',
+            flush=True,
+        )
+
+    print(
+        '\nQuality is SDMetrics QualityReport against the complete rows (1 is best). '
+        'GaussianCopula re-inserts NaN at random, MissDiff returns complete rows.'
+    )
+
+
+if __name__ == '__main__':
+    main()

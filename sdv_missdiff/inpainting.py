@@ -1,0 +1,551 @@
+"""Conditional sampling and imputation by diffusion inpainting, mixed into ``MissDiffSynthesizer``.
+
+Every path here is the same batched inpainting: the known cells of all rows are encoded into one
+array of values and one mask (a NaN cell is simply not known), the diffusion model generates the
+other dimensions around them in a single ``sample`` call, and the result goes back through SDV's
+data processor. There is no reject loop for conditions; the only loop is for rows that SDV
+constraints reject after generation.
+"""
+
+import numpy as np
+import pandas as pd
+import tqdm
+from sdv._utils import _get_single_table_data
+from sdv.errors import InvalidDataError, NotFittedError
+from sdv.single_table.base import FIXED_RNG_SEED
+from sdv.single_table.utils import handle_sampling_error, validate_folder_path_with_table_names
+
+from sdv_missdiff.errors import MissDiffInputError
+
+IMPUTATION_LEVEL = 'imputation'
+_MAX_EXAMPLES = 5
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}': it must be a positive integer."
+        )
+
+
+def _examples(values):
+    values = list(values)
+    shown = ', '.join(repr(value) for value in values[:_MAX_EXAMPLES])
+    more = f' and {len(values) - _MAX_EXAMPLES} more' if len(values) > _MAX_EXAMPLES else ''
+    return f'[{shown}{more}]'
+
+
+class InpaintingMixin:
+    """Generate the unknown cells of rows around known ones, with no reject sampling.
+
+    Expects the synthesizer to hold a fitted ``_encoder`` (``TableEncoder``), ``_model``
+    (``MaskedDiffusionModel``) and SDV's ``_data_processor``. Methods defined here override
+    SDV's ``BaseSingleTableSynthesizer`` ones because the mixin comes first in the MRO.
+    """
+
+    # -- core: processed space ----------------------------------------------------------
+    def _check_known_categories(self, known_table):
+        """Raise if a discrete column holds a value the encoder never saw in ``fit``."""
+        errors = []
+        for column in self._encoder.discrete_columns:
+            if column not in known_table.columns:
+                continue
+
+            values = known_table[column]
+            levels = self._encoder.column_encoders[column].levels
+            unseen = values[values.notna() & ~values.isin(levels)].unique()
+            if len(unseen):
+                errors.append(
+                    f"Column '{column}' has value(s) {_examples(unseen)} that the synthesizer "
+                    f'never saw in fit. Use one of the fitted values {_examples(levels)}, or '
+                    'leave the cell missing (NaN).'
+                )
+
+        if errors:
+            raise InvalidDataError(errors)
+
+    def _encode_known(self, known_table):
+        """Encode a processed-space table whose NaN cells are unknown.
+
+        Args:
+            known_table (pandas.DataFrame):
+                Processed-space table; columns the encoder does not know are ignored and
+                encoder columns it lacks are unknown.
+
+        Returns:
+            tuple[numpy.ndarray, numpy.ndarray]:
+                Encoded known values and the mask of known dimensions.
+        """
+        self._check_known_categories(known_table)
+        table = pd.DataFrame(index=range(len(known_table)), columns=self._encoder.columns)
+        for column in known_table.columns:
+            if column in table.columns:
+                table[column] = known_table[column].to_numpy()
+
+        return self._encoder.transform(table)
+
+    def _inpaint(self, known_table, num_resamples=1, show_progress_bar=False):
+        """Generate every unknown processed cell of ``known_table`` in one batched model call.
+
+        Args:
+            known_table (pandas.DataFrame):
+                Processed-space table, NaN where a cell is unknown.
+            num_resamples (int):
+                RePaint resampling count passed to the model. Defaults to 1.
+            show_progress_bar (bool):
+                Show a progress bar over the reverse steps. Defaults to ``False``.
+
+        Returns:
+            pandas.DataFrame:
+                Complete processed-space rows (the encoder's columns, a ``RangeIndex``) that
+                hold every known cell exactly.
+        """
+        _check_positive_int('num_resamples', num_resamples)
+        known_table = known_table.reset_index(drop=True)
+        values, mask = self._encode_known(known_table)
+        generated = self._model.sample(
+            len(known_table),
+            known_values=values,
+            known_mask=mask,
+            num_resamples=num_resamples,
+            show_progress_bar=show_progress_bar,
+        )
+        sampled = self._encoder.reverse_transform(generated)
+        for column in known_table.columns:
+            if column in sampled.columns:
+                known = known_table[column]
+                if known.notna().any():
+                    sampled[column] = known.where(known.notna(), sampled[column])
+
+        return sampled
+
+    def _sample_conditioned(self, num_rows, conditions):
+        """Sample ``num_rows`` rows that all hold the processed-space ``conditions``.
+
+        Called by ``_sample`` when SDV passes conditions. A NaN condition value is not known.
+
+        Args:
+            num_rows (int):
+                Number of rows.
+            conditions (dict):
+                Processed-space column name to value.
+
+        Returns:
+            pandas.DataFrame:
+                Sampled rows in the processed space.
+        """
+        known_table = pd.DataFrame(
+            {
+                column: np.repeat(np.array([value], dtype=object), num_rows)
+                for column, value in conditions.items()
+            }
+        )
+        return self._inpaint(known_table.infer_objects())
+
+    # -- user space ---------------------------------------------------------------------
+    def _has_constraints(self):
+        return bool(
+            getattr(self, '_chained_constraints', None)
+            or getattr(self, '_reject_sampling_constraints', None)
+        )
+
+    def _transform_known(self, known_table):
+        """Transform user-space known columns to the processed space, as SDV does for conditions."""
+        if getattr(self, '_chained_constraints', None):
+            return self._transform_conditions_chained_constraints(known_table)
+
+        return self._transform_conditions(known_table)
+
+    def _ensure_random_state(self):
+        if not self._random_state_set:
+            self._set_random_state(FIXED_RNG_SEED)
+
+    def _generate_around(self, known_table, num_resamples, max_tries, show_progress_bar=False):
+        """Generate user-space rows around the known cells of ``known_table``.
+
+        Args:
+            known_table (pandas.DataFrame):
+                User-space known columns with a ``RangeIndex``; NaN cells are not known.
+            num_resamples (int):
+                RePaint resampling count.
+            max_tries (int):
+                Attempts for rows that SDV constraints reject after generation.
+            show_progress_bar (bool):
+                Show a progress bar over the reverse steps of the first attempt.
+
+        Returns:
+            pandas.DataFrame:
+                Reverse-transformed rows with the index of ``known_table``; rows the
+                constraints still reject after ``max_tries`` attempts are missing.
+        """
+        processed_known = self._transform_known(known_table).reset_index(drop=True)
+        pending = pd.RangeIndex(len(known_table))
+        parts = []
+        for attempt in range(max_tries):
+            if not len(pending):
+                break
+
+            processed = self._inpaint(
+                processed_known.iloc[pending],
+                num_resamples,
+                show_progress_bar=show_progress_bar and attempt == 0,
+            )
+            processed.index = pending
+            sampled = self._data_processor.reverse_transform(processed)
+            sampled = self.reverse_transform_constraints(sampled)
+            parts.append(sampled)
+            pending = pending.difference(sampled.index)
+
+        sampled = pd.concat(parts) if len(parts) > 1 else parts[0]
+        return sampled.sort_index()
+
+    def _sample_around_known(
+        self,
+        known_table,
+        given,
+        num_resamples,
+        max_tries_per_batch,
+        batch_size,
+        progress_bar,
+        output_file_path,
+    ):
+        """Sample rows around user-space known cells and paste the given cells back exactly.
+
+        Args:
+            known_table (pandas.DataFrame):
+                User-space known columns, any index.
+            given (pandas.DataFrame):
+                Boolean frame like ``known_table``: True where the cell is returned as given
+                (NaN included); its non-null cells are the ones conditioned on.
+            num_resamples (int):
+                RePaint resampling count.
+            max_tries_per_batch (int):
+                Attempts for rows that SDV constraints reject.
+            batch_size (int or None):
+                Rows per model call; ``None`` puts every row in one call.
+            progress_bar (tqdm.tqdm):
+                Advanced by the number of rows of each batch.
+            output_file_path (str or None):
+                CSV file the rows are appended to batch by batch.
+
+        Returns:
+            pandas.DataFrame:
+                The sampled rows, with the index of ``known_table``.
+        """
+        index = known_table.index
+        known_table = known_table.reset_index(drop=True)
+        given = given.reset_index(drop=True)
+        batch_size = batch_size or max(len(known_table), 1)
+        batches = []
+        for start in range(0, len(known_table), batch_size):
+            known_batch = known_table.iloc[start : start + batch_size].reset_index(drop=True)
+            given_batch = given.iloc[start : start + batch_size].reset_index(drop=True)
+            sampled = self._generate_around(known_batch, num_resamples, max_tries_per_batch)
+            rows = sampled.index
+            for column in known_batch.columns:
+                value = known_batch.loc[rows, column]
+                if given_batch[column].all():
+                    sampled[column] = value
+                else:
+                    sampled[column] = value.where(given_batch.loc[rows, column], sampled[column])
+
+            sampled.index = rows + start
+            if output_file_path:
+                sampled.to_csv(output_file_path, mode='a', header=start == 0, index=False)
+
+            progress_bar.update(len(sampled))
+            batches.append(sampled)
+
+        sampled = pd.concat(batches) if batches else pd.DataFrame(columns=known_table.columns)
+        sampled.index = index[sampled.index]
+        return sampled
+
+    def _check_sampled_all(self, num_sampled, num_expected, max_tries_per_batch):
+        if num_sampled < num_expected:
+            raise ValueError(
+                f'Only {num_sampled} of {num_expected} rows met the synthesizer constraints after '
+                f"{max_tries_per_batch} tries. Increase 'max_tries_per_batch' or check that "
+                'the known values can satisfy the constraints.'
+            )
+
+    def sample_remaining_columns(
+        self,
+        known_columns,
+        max_tries_per_batch=100,
+        batch_size=None,
+        output_folder_path=None,
+        num_resamples=1,
+    ):
+        """Sample the other columns of each row around its own known values.
+
+        Every row is conditioned on its own non-null known cells; all rows are generated
+        together by diffusion inpainting, with no reject sampling. A NaN known cell is not
+        conditioned on and is returned as NaN: the row is kept (SDV drops it). Use
+        :meth:`impute` to fill such cells instead.
+
+        Args:
+            known_columns (pandas.DataFrame):
+                The known columns; each output row matches the input row with the same index.
+            max_tries_per_batch (int):
+                Attempts for rows that the synthesizer's constraints (if any) reject; unused
+                without constraints. Defaults to 100.
+            batch_size (int or None):
+                Rows generated per model call. Defaults to ``None`` (all at once).
+            output_folder_path (str or None):
+                Folder to write the sampled rows to, as ``<table name>.csv``. Defaults to
+                ``None``.
+            num_resamples (int):
+                RePaint resampling: how many times each reverse step is taken. 1 is plain
+                inpainting. Defaults to 1.
+
+        Returns:
+            dict[str, pandas.DataFrame]:
+                The table name mapped to the sampled rows, with the known columns exactly as
+                given (values, NaN and dtypes) and the index of ``known_columns``.
+        """
+        self._validate_fit_before_sample()
+        _check_positive_int('num_resamples', num_resamples)
+        output_file_path = validate_folder_path_with_table_names(
+            output_folder_path, [self._table_name]
+        )[0]
+        known_columns = known_columns.copy()
+        self._validate_known_columns(known_columns)
+        self._check_known_categories(known_columns)
+        self._ensure_random_state()
+        sampled = pd.DataFrame()
+        try:
+            with tqdm.tqdm(total=len(known_columns)) as progress_bar:
+                progress_bar.set_description('Sampling remaining columns')
+                given = pd.DataFrame(True, index=known_columns.index, columns=known_columns.columns)
+                sampled = self._sample_around_known(
+                    known_columns,
+                    given,
+                    num_resamples,
+                    max_tries_per_batch,
+                    batch_size,
+                    progress_bar,
+                    output_file_path,
+                )
+
+            self._check_sampled_all(len(sampled), len(known_columns), max_tries_per_batch)
+        except (Exception, KeyboardInterrupt) as error:
+            handle_sampling_error(output_file_path, error)
+
+        return {self._table_name: sampled}
+
+    def sample_from_conditions(
+        self,
+        conditions,
+        max_tries_per_batch=100,
+        batch_size=None,
+        output_folder_path=None,
+        num_resamples=1,
+    ):
+        """Sample rows that hold the given conditions, by inpainting (no reject sampling).
+
+        All conditions are generated together in one batched inpainting pass. A NaN condition
+        value is not conditioned on and comes back as NaN, as in SDV.
+
+        Args:
+            conditions (list[sdv.sampling.Condition or sdv.sampling.DataFrameCondition]):
+                The column values to hold and the number of rows for each.
+            max_tries_per_batch (int):
+                Attempts for rows that the synthesizer's constraints (if any) reject; unused
+                without constraints. Defaults to 100.
+            batch_size (int or None):
+                Rows generated per model call. Defaults to ``None`` (all at once).
+            output_folder_path (str or None):
+                Folder to write the sampled rows to. Defaults to ``None``.
+            num_resamples (int):
+                RePaint resampling: how many times each reverse step is taken. 1 is plain
+                inpainting. Defaults to 1.
+
+        Returns:
+            dict[str, pandas.DataFrame]:
+                The table name mapped to the sampled rows, conditions in the order SDV uses
+                (grouped by the set of conditioned columns).
+        """
+        self._validate_fit_before_sample()
+        _check_positive_int('num_resamples', num_resamples)
+        output_file_path = validate_folder_path_with_table_names(
+            output_folder_path, [self._table_name]
+        )[0]
+        condition_dataframes = self._make_condition_dfs(conditions)
+        self._validate_conditions(condition_dataframes)
+        self._ensure_random_state()
+        known_table = pd.concat(condition_dataframes, ignore_index=True)
+        self._check_known_categories(known_table)
+        given = pd.concat(
+            [
+                pd.DataFrame(
+                    {column: column in frame.columns for column in known_table.columns},
+                    index=frame.index,
+                )
+                for frame in condition_dataframes
+            ],
+            ignore_index=True,
+        )
+        sampled = pd.DataFrame()
+        try:
+            with tqdm.tqdm(total=len(known_table)) as progress_bar:
+                progress_bar.set_description('Sampling conditions')
+                sampled = self._sample_around_known(
+                    known_table,
+                    given,
+                    num_resamples,
+                    max_tries_per_batch,
+                    batch_size,
+                    progress_bar,
+                    output_file_path,
+                )
+
+            self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
+        except (Exception, KeyboardInterrupt) as error:
+            handle_sampling_error(output_file_path, error)
+
+        return {self._table_name: sampled.reset_index(drop=True)}
+
+    # -- imputation ---------------------------------------------------------------------
+    def _check_imputation_input(self, table):
+        """Collect every problem of ``table`` that stops imputation."""
+        if not isinstance(table, pd.DataFrame):
+            raise MissDiffInputError(
+                f"'data' must be a pandas.DataFrame or {{'{self._table_name}': DataFrame}}, "
+                f'not {type(table).__name__}.'
+            )
+
+        if self._has_constraints():
+            raise MissDiffInputError(
+                'impute does not support synthesizers with constraints. Fit a synthesizer '
+                'without constraints to impute.'
+            )
+
+        metadata_columns = self._get_table_metadata().columns
+        unknown = [column for column in table.columns if column not in metadata_columns]
+        if unknown:
+            raise MissDiffInputError(
+                f'The synthesizer never saw the column(s) {_examples(unknown)}. Drop them from '
+                "'data' before imputing, or fit a synthesizer whose metadata has them."
+            )
+
+        try:
+            # Discrete columns reach the model as raw values, so raw values are checked.
+            self._check_known_categories(table)
+        except InvalidDataError as error:
+            errors = list(error.errors)
+        else:
+            errors = []
+
+        for column in self._modeled_columns(table):
+            values = table[column]
+            observed = values[values.notna()]
+            sdtype = metadata_columns[column]['sdtype']
+            if sdtype == 'numerical':
+                is_number = observed.map(
+                    lambda value: (
+                        isinstance(value, (int, float, np.number))
+                        and not isinstance(value, (bool, np.bool_))
+                    )
+                )
+                if not is_number.all():
+                    errors.append(
+                        f"Column '{column}' is numerical but holds non-numeric value(s) "
+                        f'{_examples(observed[~is_number].unique())}. Convert them to numbers '
+                        'or set them to NaN to have them imputed.'
+                    )
+            elif sdtype == 'datetime' and not pd.api.types.is_datetime64_any_dtype(values):
+                datetime_format = metadata_columns[column].get('datetime_format')
+                parsed = pd.to_datetime(observed, format=datetime_format, errors='coerce')
+                if parsed.isna().any():
+                    errors.append(
+                        f"Column '{column}' is a datetime but value(s) "
+                        f'{_examples(observed[parsed.isna()].unique())} do not parse'
+                        + (f" with the format '{datetime_format}'" if datetime_format else '')
+                        + '. Fix them or set them to NaN to have them imputed.'
+                    )
+
+        if errors:
+            raise InvalidDataError(errors)
+
+    def impute(self, data, num_imputations=1, num_resamples=1):
+        """Fill every missing cell of the modeled columns, keeping every observed cell.
+
+        Each row's observed cells are held fixed and its missing cells are generated by
+        diffusion inpainting, all rows in one batched pass. Works on the training table and on
+        new rows. Columns the synthesizer does not model (keys, PII, unknown sdtypes) are
+        returned as given, missing cells included. A progress bar is shown when the
+        synthesizer is ``verbose``.
+
+        Args:
+            data (pandas.DataFrame or dict):
+                The table to complete, or ``{table_name: table}``. It may hold any subset of
+                the columns the synthesizer was fitted on.
+            num_imputations (int):
+                Number of independent completions (multiple imputation). Defaults to 1.
+            num_resamples (int):
+                RePaint resampling: how many times each reverse step is taken. 1 is plain
+                inpainting. Defaults to 1.
+
+        Returns:
+            pandas.DataFrame or dict:
+                Same kind as ``data``. With ``num_imputations=1``, the table with the index,
+                columns and dtypes of ``data``, every observed cell as given and every missing
+                modeled cell filled. With ``num_imputations=k > 1``, the ``k`` completions
+                stacked in one DataFrame whose outer index level ``'imputation'`` runs
+                ``0..k-1`` over the original index: pool with
+                ``result.groupby(level='imputation')`` or take one with
+                ``result.xs(i, level='imputation')``.
+
+        Raises:
+            NotFittedError:
+                If the synthesizer has not been fitted.
+            MissDiffInputError:
+                If ``data`` holds columns the synthesizer never saw, or an argument is invalid.
+            InvalidDataError:
+                If a column holds values of the wrong type or categories never seen in fit.
+        """
+        if not getattr(self, '_fitted', False) or getattr(self, '_encoder', None) is None:
+            raise NotFittedError(
+                'This synthesizer has not been fitted. Fit it (synthesizer.fit) before imputing.'
+            )
+
+        _check_positive_int('num_imputations', num_imputations)
+        _check_positive_int('num_resamples', num_resamples)
+        is_dict = isinstance(data, dict)
+        table = _get_single_table_data(data) if is_dict else data
+        self._check_imputation_input(table)
+
+        modeled = self._modeled_columns(table)
+        holes = table[modeled].isna()
+        rows = np.flatnonzero(holes.any(axis=1).to_numpy())
+        completions = [table.copy() for _ in range(num_imputations)]
+        if len(rows):
+            self._ensure_random_state()
+            known = table.iloc[rows][modeled].reset_index(drop=True)
+            processed = self._data_processor.transform(known, is_condition=True)
+            processed = processed.reset_index(drop=True)
+            self._check_known_categories(processed)
+            stacked = pd.concat([processed] * num_imputations, ignore_index=True)
+            generated = self._inpaint(
+                stacked, num_resamples, show_progress_bar=bool(getattr(self, 'verbose', False))
+            )
+            imputed = self._data_processor.reverse_transform(generated)
+            for number, completion in enumerate(completions):
+                block = imputed.iloc[number * len(rows) : (number + 1) * len(rows)]
+                for column in modeled:
+                    if not holes[column].any():
+                        continue
+
+                    # Generated values on the imputed rows; observed cells keep their own.
+                    generated = block[column].to_numpy()
+                    fill = np.repeat(generated[:1], len(table))  # placeholder off the holes
+                    fill[rows] = generated
+                    fill = pd.Series(fill, index=table.index)
+                    completion[column] = table[column].where(~holes[column], fill)
+
+        if num_imputations == 1:
+            result = completions[0]
+        else:
+            result = pd.concat(completions, keys=range(num_imputations), names=[IMPUTATION_LEVEL])
+
+        return {self._table_name: result} if is_dict else result

@@ -1,0 +1,169 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sdv.errors import InvalidDataError, NotFittedError, SynthesizerInputError
+from sdv.metadata import Metadata
+
+from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.errors import MissDiffInputError
+
+
+def _metadata(data):
+    return Metadata.detect_from_dataframes({'table': data})
+
+
+def _numeric_table(num_rows=50):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({'a': rng.normal(size=num_rows), 'b': rng.normal(size=num_rows)})
+
+
+def test_entry_point_registers_the_synthesizer_in_sdv():
+    from sdv.single_table import MissDiffSynthesizer as FromSDV
+
+    assert FromSDV is MissDiffSynthesizer
+
+
+@pytest.mark.parametrize('value', [0, -3, 1.5, '10', True, None])
+@pytest.mark.parametrize('argument', ['epochs', 'batch_size'])
+def test_invalid_epochs_and_batch_size(argument, value):
+    metadata = _metadata(_numeric_table())
+    with pytest.raises(SynthesizerInputError, match=f"Invalid value .* for '{argument}'"):
+        MissDiffSynthesizer(metadata, **{argument: value})
+
+
+@pytest.mark.parametrize(
+    'arguments, message',
+    [
+        ({'missing_data_strategy': 'impute'}, "'missing_data_strategy'"),
+        ({'numerical_transform': 'log'}, "'numerical_transform'"),
+        ({'sampler': 'euler'}, "'sampler'"),
+        ({'sampling_steps': 200}, "'sampling_steps' \\(200\\) cannot exceed"),
+        ({'learning_rate': 0}, "'learning_rate'"),
+        ({'beta_min': 0.6}, 'beta_min < beta_max'),
+        ({'num_timesteps': 1}, "'num_timesteps'"),
+    ],
+)
+def test_invalid_arguments_name_the_argument(arguments, message):
+    metadata = _metadata(_numeric_table())
+    with pytest.raises(MissDiffInputError, match=message):
+        MissDiffSynthesizer(metadata, **arguments)
+
+
+def test_get_parameters_lists_every_argument():
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7, sampling_steps=20)
+    parameters = synthesizer.get_parameters()
+    assert parameters['epochs'] == 7
+    assert parameters['sampling_steps'] == 20
+    assert parameters['missing_data_strategy'] == 'mask'
+    assert parameters['enable_gpu'] is True
+
+
+def test_bad_tables_report_every_problem_at_once():
+    # Setup
+    data = _numeric_table()
+    data['empty'] = np.nan
+    data.loc[3, 'a'] = np.inf
+    metadata = Metadata.load_from_dict(
+        {
+            'tables': {
+                'table': {
+                    'columns': {
+                        'a': {'sdtype': 'numerical'},
+                        'b': {'sdtype': 'numerical'},
+                        'empty': {'sdtype': 'numerical'},
+                    }
+                }
+            }
+        }
+    )
+    synthesizer = MissDiffSynthesizer(metadata, epochs=1)
+
+    # Run and Assert
+    with pytest.raises(InvalidDataError) as error:
+        synthesizer.fit({'table': data})
+
+    message = str(error.value)
+    assert "Column 'empty' has no observed value" in message
+    assert "Column 'a' contains infinite values" in message
+
+
+@pytest.mark.parametrize('num_rows', [0, 1])
+def test_empty_and_single_row_tables_are_refused(num_rows):
+    data = _numeric_table(10)
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1)
+    with pytest.raises(InvalidDataError, match='needs at least 2 rows'):
+        synthesizer.fit({'table': data.head(num_rows)})
+
+
+def test_drop_strategy_without_complete_rows_is_refused():
+    data = _numeric_table(10)
+    data.loc[::2, 'a'] = np.nan
+    data.loc[1::2, 'b'] = np.nan
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, missing_data_strategy='drop')
+    message = "no row is complete. Use missing_data_strategy='mask'"
+    with pytest.raises(InvalidDataError, match=message):
+        synthesizer.fit({'table': data})
+
+
+def test_loss_values_need_a_fit():
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
+    with pytest.raises(NotFittedError, match='fit your synthesizer first'):
+        synthesizer.get_loss_values()
+
+
+def test_rows_with_every_cell_missing_are_left_out_with_a_warning():
+    # Setup
+    data = _numeric_table(40)
+    data.loc[[5, 6], ['a', 'b']] = np.nan
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, denoiser_width=16)
+
+    # Run
+    with pytest.warns(UserWarning, match='2 row\\(s\\) have every modeled cell missing'):
+        synthesizer.fit({'table': data})
+
+    # Assert
+    assert synthesizer._num_training_rows == 38
+    assert not synthesizer.sample(5)['table'].isna().any().any()
+
+
+def test_diverging_training_stops_with_an_error():
+    from sdv_missdiff.errors import TrainingDivergedError
+
+    data = _numeric_table(200)
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=5, learning_rate=1e12)
+    with pytest.raises(TrainingDivergedError, match='training was stopped'):
+        synthesizer.fit({'table': data})
+
+    assert not synthesizer._fitted
+
+
+def _half_missing_table(seed=0, num_rows=1500):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(50, 10, num_rows)
+    y = 0.8 * (x - 50) / 10 + 0.6 * rng.normal(size=num_rows)
+    data = pd.DataFrame({'x': x, 'y': y})
+    masked = data.copy()
+    masked.loc[rng.random(num_rows) < 0.5, 'x'] = np.nan
+    return data, masked
+
+
+def test_half_missing_column_keeps_its_spread_where_mean_imputation_shrinks_it():
+    # Setup
+    data, masked = _half_missing_table()
+    metadata = _metadata(masked)
+    arguments = dict(epochs=30, batch_size=64, denoiser_width=64, denoiser_blocks=2)
+    missdiff = MissDiffSynthesizer(metadata, **arguments)
+    diff_mean = MissDiffSynthesizer(metadata, missing_data_strategy='mean', **arguments)
+
+    # Run
+    torch.manual_seed(0)
+    missdiff.fit({'table': masked})
+    torch.manual_seed(0)
+    diff_mean.fit({'table': masked})
+    missdiff_std = missdiff.sample(3000)['table']['x'].std()
+    diff_mean_std = diff_mean.sample(3000)['table']['x'].std()
+
+    # Assert: the true std is 10; mean imputation of half the cells leaves about 10 / sqrt(2).
+    assert missdiff_std == pytest.approx(10, rel=0.15)
+    assert diff_mean_std < 8.2
