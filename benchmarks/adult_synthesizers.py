@@ -92,7 +92,7 @@ def run_system(name, complete, observed, test, metadata, args):
     fidelity = evaluate_fidelity(complete, synthetic, metadata)
     properties = fidelity.properties.set_index('Property')['Score']
     utility = evaluate_utility(test, synthetic, 'income', metadata, models=['xgboost'])
-    scores = utility.scores.set_index('metric')['score']
+    scores = utility.scores.set_index('Metric')['Score']
     row.update(
         quality=fidelity.score,
         column_shapes=properties['Column Shapes'],

@@ -80,9 +80,15 @@ class ContinuousColumnEncoder:
 
 
 class DiscreteColumnEncoder:
-    """One-hot encode one discrete column over the levels it was observed with."""
+    """One-hot encode one discrete column over the levels it was observed with.
 
-    def __init__(self):
+    Args:
+        low (float):
+            Value of the levels a row does not take; the level it takes is 1. Defaults to -1.
+    """
+
+    def __init__(self, low=-1.0):
+        self.low = low
         self.levels = None
 
     @property
@@ -98,7 +104,7 @@ class DiscreteColumnEncoder:
     def transform(self, values):
         """One-hot encode; a missing or unseen value gives a row of NaN."""
         codes = pd.Categorical(values, categories=self.levels).codes
-        encoded = np.zeros((len(values), len(self.levels)))
+        encoded = np.full((len(values), len(self.levels)), self.low)
         known = codes >= 0
         encoded[np.flatnonzero(known), codes[known]] = 1.0
         encoded[~known] = np.nan
@@ -150,8 +156,14 @@ class TableEncoder:
 
         return spans
 
-    def dimension_weights(self):
-        """Weight ``1 / width`` for each dimension, so every column weighs the same in a loss.
+    def dimension_weights(self, power=1.0):
+        """Weight ``1 / width ** power`` for each dimension of a column's block.
+
+        With ``power=1`` every column weighs the same in a loss, however many levels it has.
+
+        Args:
+            power (float):
+                Exponent of the block width. Defaults to 1.
 
         Returns:
             numpy.ndarray:
@@ -159,7 +171,7 @@ class TableEncoder:
         """
         weights = np.ones(self.output_dimensions, dtype=np.float32)
         for span in self.column_spans.values():
-            weights[span] = 1.0 / (span.stop - span.start)
+            weights[span] = 1.0 / (span.stop - span.start) ** power
 
         return weights
 

@@ -1,5 +1,6 @@
 """``MissDiffSynthesizer``: the SDV glue around the masked diffusion model."""
 
+import math
 import warnings
 
 import numpy as np
@@ -17,6 +18,8 @@ from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.inpainting import InpaintingMixin
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
+# With epochs=None, train for about this many optimisation steps (10 to 2,000 epochs).
+AUTO_TRAINING_STEPS = 4_000
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 
 
@@ -24,7 +27,7 @@ def _check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise MissDiffInputError(
             f"Invalid value {value!r} for '{name}': it must be a positive integer (for example "
-            f'{ {"epochs": 300, "batch_size": 500}.get(name, 100) }).'
+            f'{ {"epochs": 150, "batch_size": 500}.get(name, 100) }).'
         )
 
 
@@ -55,8 +58,11 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
             How missing cells are handled in training: ``'mask'`` (MissDiff: left out of the
             loss), ``'mean'`` (Diff-mean: filled with the column mean or mode first) or
             ``'drop'`` (Diff-delete: only complete rows are used). Defaults to ``'mask'``.
-        epochs (int):
-            Number of passes over the data. Defaults to 300.
+        epochs (int or None):
+            Number of passes over the data. ``None`` picks as many as make about 4,000
+            optimisation steps, at least 10 and at most 2,000 (125 epochs for 16,000 rows at
+            the default batch size; small tables get more epochs, since a diffusion model needs
+            steps, not passes). Defaults to ``None``.
         batch_size (int):
             Number of rows per optimisation step. Defaults to 500.
         learning_rate (float):
@@ -75,12 +81,16 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
             Scaling of numerical and datetime columns before diffusion: ``'quantile'`` (onto a
             standard normal), ``'standard'`` or ``'minmax'`` (the paper's). Defaults to
             ``'quantile'``.
-        sampler (str):
-            ``'ddpm'`` (ancestral sampling, the paper's Algorithm 2) or ``'ddim'``
-            (deterministic). Defaults to ``'ddpm'``.
+        column_balance (float):
+            How the loss weighs columns, from 0 to 1: each dimension of a categorical column with
+            ``k`` levels weighs ``k ** -column_balance``. 0 weighs every model dimension the same
+            (the paper's plain mean, where wide one-hot blocks dominate); 1 weighs every column
+            the same. Defaults to 1.
         sampling_steps (int or None):
-            Number of reverse steps; fewer than ``num_timesteps`` uses evenly spaced steps and
-            samples faster. ``None`` takes every step. Defaults to ``None``.
+            Number of reverse steps of the ancestral sampler, evenly spaced over the steps that
+            still hold signal (the paper's schedule leaves none past step 78 of 100, so sampling
+            starts there). ``None`` takes every such step. Defaults to 50, the setting of the
+            committed Adult benchmark (``benchmarks/results/adult``).
         verbose (bool):
             Show a progress bar with the running loss while fitting. Defaults to ``False``.
         enable_gpu (bool):
@@ -106,7 +116,7 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
         enforce_rounding=True,
         locales=None,
         missing_data_strategy='mask',
-        epochs=300,
+        epochs=None,
         batch_size=500,
         learning_rate=2e-3,
         denoiser_width=256,
@@ -115,16 +125,17 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
         beta_min=1e-4,
         beta_max=0.5,
         numerical_transform='quantile',
-        sampler='ddpm',
-        sampling_steps=None,
+        column_balance=1.0,
+        sampling_steps=50,
         verbose=False,
         enable_gpu=True,
     ):
         _check_choice('missing_data_strategy', missing_data_strategy, MISSING_DATA_STRATEGIES)
         _check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS)
-        _check_choice('sampler', sampler, ('ddpm', 'ddim'))
+        if epochs is not None:
+            _check_positive_int('epochs', epochs)
+
         for name, value in (
-            ('epochs', epochs),
             ('batch_size', batch_size),
             ('denoiser_width', denoiser_width),
             ('denoiser_blocks', denoiser_blocks),
@@ -149,6 +160,14 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
                 'number.'
             )
 
+        if isinstance(column_balance, bool) or not (
+            isinstance(column_balance, (int, float)) and 0 <= column_balance <= 1
+        ):
+            raise MissDiffInputError(
+                f"Invalid value {column_balance!r} for 'column_balance': it must be a number "
+                'from 0 to 1.'
+            )
+
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(
                 f'Invalid noise levels beta_min={beta_min!r}, beta_max={beta_max!r}: they must '
@@ -171,13 +190,12 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
         self.beta_min = beta_min
         self.beta_max = beta_max
         self.numerical_transform = numerical_transform
-        self.sampler = sampler
+        self.column_balance = column_balance
         self.sampling_steps = sampling_steps
         self.verbose = verbose
         self.enable_gpu = enable_gpu
         self._encoder = None
         self._num_training_rows = None
-        self._balance_columns = False
 
     # -- validation ---------------------------------------------------------------------
     def _modeled_columns(self, table_data):
@@ -277,16 +295,22 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
             beta_max=self.beta_max,
             hidden_dimensions=self.denoiser_width,
             num_blocks=self.denoiser_blocks,
-            epochs=self.epochs,
+            epochs=self._resolve_epochs(len(training_data)),
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            sampler=self.sampler,
             sampling_steps=self.sampling_steps,
             verbose=self.verbose,
             enable_gpu=self.enable_gpu,
         )
-        weights = self._encoder.dimension_weights() if self._balance_columns else None
+        weights = self._encoder.dimension_weights(self.column_balance)
         self._model.fit(values, observed, dimension_weights=weights)
+
+    def _resolve_epochs(self, num_rows):
+        if self.epochs is not None:
+            return self.epochs
+
+        steps_per_epoch = math.ceil(num_rows / min(self.batch_size, num_rows))
+        return int(np.clip(math.ceil(AUTO_TRAINING_STEPS / steps_per_epoch), 10, 2_000))
 
     # -- sampling -----------------------------------------------------------------------
     def _sample(self, num_rows, conditions=None):

@@ -51,8 +51,6 @@ class MLPDenoiser(nn.Module):
             Width of the sinusoidal step embedding. Defaults to 128.
         dropout (float):
             Dropout inside the blocks. Defaults to 0.
-        mask_input (bool):
-            Whether the network also reads the row's observation mask. Defaults to ``False``.
     """
 
     def __init__(
@@ -62,7 +60,6 @@ class MLPDenoiser(nn.Module):
         num_blocks=4,
         time_dimensions=128,
         dropout=0.0,
-        mask_input=False,
     ):
         super().__init__()
         self.time_dimensions = time_dimensions
@@ -72,9 +69,7 @@ class MLPDenoiser(nn.Module):
             nn.Linear(hidden_dimensions, hidden_dimensions),
         )
         self.data_dimensions = data_dimensions
-        self.mask_input = mask_input
-        input_dimensions = 2 * data_dimensions if mask_input else data_dimensions
-        self.input_layer = nn.Linear(input_dimensions, hidden_dimensions)
+        self.input_layer = nn.Linear(data_dimensions, hidden_dimensions)
         self.blocks = nn.ModuleList(
             ResidualBlock(hidden_dimensions, dropout) for _ in range(num_blocks)
         )
@@ -84,18 +79,12 @@ class MLPDenoiser(nn.Module):
             nn.Linear(hidden_dimensions, data_dimensions),
         )
 
-    def forward(self, noisy_rows, timesteps, observed=None):
-        """Predict the noise in ``noisy_rows`` at integer steps ``timesteps``.
-
-        ``observed`` (the 0/1 observation mask) is read only when ``mask_input`` is set.
-        """
+    def forward(self, noisy_rows, timesteps):
+        """Predict the noise in ``noisy_rows`` at integer steps ``timesteps``."""
         # Rows share few distinct steps (one while sampling): embed each distinct step once.
         unique_steps, inverse = torch.unique(timesteps, return_inverse=True)
         time_embedding = self.time_mlp(timestep_embedding(unique_steps, self.time_dimensions))
         time_embedding = time_embedding[inverse]
-        if self.mask_input:
-            noisy_rows = torch.cat([noisy_rows, observed], dim=1)
-
         hidden = self.input_layer(noisy_rows)
         for block in self.blocks:
             hidden = block(hidden, time_embedding)

@@ -17,12 +17,6 @@ from sdv_missdiff.diffusion.denoiser import MLPDenoiser
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
 from sdv_missdiff.errors import TrainingDivergedError
 
-SAMPLERS = ('ddpm', 'ddim')
-# With missing_input_fill='model', missing inputs are first re-drawn after this share of the
-# epochs, then again after every further share, with this many reverse steps.
-_FILL_START = 0.3
-_FILL_EVERY = 0.1
-_FILL_SAMPLING_STEPS = 20
 # An epoch loss this many times above the best one so far means training blew up.
 _EXPLOSION_FACTOR = 100.0
 
@@ -76,9 +70,6 @@ class MaskedDiffusionModel:
         ema_decay (float or None):
             Decay of the exponential moving average of the weights used for sampling; ``None``
             samples with the raw weights. Defaults to 0.995.
-        sampler (str):
-            ``'ddpm'`` (ancestral, the paper's Algorithm 2) or ``'ddim'`` (deterministic).
-            Defaults to ``'ddpm'``.
         sampling_steps (int or None):
             Reverse steps; fewer than ``T`` uses evenly spaced steps. ``None`` means ``T``.
             Defaults to ``None``.
@@ -101,16 +92,10 @@ class MaskedDiffusionModel:
         learning_rate=2e-3,
         weight_decay=1e-5,
         ema_decay=0.995,
-        sampler='ddpm',
         sampling_steps=None,
-        condition_on_mask=False,
-        missing_input_fill='zero',
         verbose=False,
         enable_gpu=True,
     ):
-        self.condition_on_mask = condition_on_mask
-        self.missing_input_fill = missing_input_fill
-        self.ancestral_variance = 'beta'
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
         self.beta_max = beta_max
@@ -122,7 +107,6 @@ class MaskedDiffusionModel:
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
-        self.sampler = sampler
         self.sampling_steps = sampling_steps
         self.verbose = verbose
         self.enable_gpu = enable_gpu
@@ -168,7 +152,6 @@ class MaskedDiffusionModel:
                 self.hidden_dimensions,
                 self.num_blocks,
                 dropout=self.dropout,
-                mask_input=self.condition_on_mask,
             ).to(self.device)
 
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
@@ -195,18 +178,13 @@ class MaskedDiffusionModel:
         self.loss_values = []
         best_loss = math.inf
         epochs = tqdm(range(self.epochs), disable=not self.verbose, desc='Loss: -')
-        x_input = x_all
-        refresh_epochs = self._fill_refresh_epochs(m_all)
         for epoch in epochs:
-            if epoch in refresh_epochs:
-                x_input = self._fill_missing_inputs(x_all, m_all, ema or self.denoiser, generator)
-
             self.denoiser.train()
             order = torch.randperm(num_rows, generator=generator, device=self.device)
             epoch_loss = torch.zeros((), device=self.device)
             for start in range(0, num_rows, batch_size):
                 index = order[start : start + batch_size]
-                loss = self._training_loss(x_input[index], m_all[index], generator)
+                loss = self._training_loss(x_all[index], m_all[index], generator)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.denoiser.parameters(), 1.0)
@@ -228,37 +206,6 @@ class MaskedDiffusionModel:
 
         self.denoiser.eval()
 
-    def _fill_refresh_epochs(self, observed):
-        if self.missing_input_fill != 'model' or bool(observed.all()):
-            return set()
-
-        first = int(self.epochs * _FILL_START)
-        every = max(1, int(self.epochs * _FILL_EVERY))
-        return set(range(first, self.epochs, every))
-
-    def _fill_missing_inputs(self, values, observed, network, generator):
-        """Draw every missing cell from the model's own conditional given the observed cells.
-
-        The network then reads rows that look complete, instead of rows whose missing cells all
-        sit at 0 (which biases the dependence it learns); the loss still covers only observed
-        cells. The draw is a short inpainting run with the current (EMA) network.
-        """
-        saved = (self.denoiser, self.sampling_steps, self._generator)
-        seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=self.device).item())
-        self.denoiser = network.eval()
-        self.sampling_steps = _FILL_SAMPLING_STEPS
-        self._generator = torch.Generator(device='cpu').manual_seed(seed)
-        try:
-            filled = self.sample(
-                values.shape[0],
-                known_values=values.cpu().numpy(),
-                known_mask=observed.cpu().numpy(),
-            )
-        finally:
-            self.denoiser, self.sampling_steps, self._generator = saved
-
-        return torch.as_tensor(filled, dtype=torch.float32, device=self.device)
-
     def _set_bounds(self, values, observed):
         # Range of the observed values of each dimension, with a 5% margin on each side.
         lower = torch.where(observed.bool(), values, torch.inf).amin(0)
@@ -273,8 +220,7 @@ class MaskedDiffusionModel:
         noise = torch.randn(x0.shape, device=self.device, generator=generator)
         signal_scale, noise_scale = self.schedule.signal_and_noise(timesteps)
         noisy = signal_scale * x0 + noise_scale * noise
-        mask = observed if self.condition_on_mask else None
-        predicted_noise = self.denoiser(noisy, timesteps, mask)
+        predicted_noise = self.denoiser(noisy, timesteps)
         return masked_noise_loss(predicted_noise, noise, observed, self._dimension_weights)
 
     def _check_loss(self, epoch, epoch_loss, best_loss):
@@ -394,8 +340,6 @@ class MaskedDiffusionModel:
                 known = None  # nothing is known: plain sampling, no wasted resampling
 
         x = self._randn(shape)
-        # Generated rows are complete, so the network is told every dimension is observed.
-        all_observed = torch.ones(shape, device=self.device) if self.condition_on_mask else None
         alpha_bars = self.schedule.alpha_bars.float()
         timesteps = self._timesteps()
         for index, t in enumerate(timesteps):
@@ -407,7 +351,7 @@ class MaskedDiffusionModel:
                 if known is not None:
                     x = self._paste_known(x, known, int(t))
 
-                predicted_noise = self.denoiser(x, batch_t, all_observed)
+                predicted_noise = self.denoiser(x, batch_t)
                 x = self._reverse_step(x, predicted_noise, alpha_bars[t], alpha_bars[previous_t])
                 if repeat + 1 < repeats:
                     x = self._renoise(x, alpha_bars[t], alpha_bars[previous_t])
@@ -440,10 +384,6 @@ class MaskedDiffusionModel:
         if previous_alpha_bar >= 1:
             return x0
 
-        if self.sampler == 'ddim':
-            noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
-            return previous_alpha_bar.sqrt() * x0 + (1 - previous_alpha_bar).sqrt() * noise
-
         # Ancestral step (Algorithm 2) over the (possibly respaced) chain, written through the
         # predicted clean row; without clipping its mean is exactly Algorithm 2's. The step's
         # own beta is 1 - abar_t / abar_prev, which is beta_t itself when every step is taken.
@@ -453,12 +393,8 @@ class MaskedDiffusionModel:
             previous_alpha_bar.sqrt() * beta / (1 - alpha_bar) * x0
             + alpha.sqrt() * (1 - previous_alpha_bar) / (1 - alpha_bar) * x
         )
-        variance = (
-            beta
-            if self.ancestral_variance == 'beta'
-            else (beta * (1 - previous_alpha_bar) / (1 - alpha_bar))
-        )
-        return mean + variance.sqrt() * self._randn(x.shape)
+        # The paper's variance beta_t (measured on Adult: the posterior variance scored lower).
+        return mean + beta.sqrt() * self._randn(x.shape)
 
     # -- pickling -------------------------------------------------------------------------
     def __getstate__(self):

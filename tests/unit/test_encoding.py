@@ -87,6 +87,18 @@ def test_quantile_transform_is_bounded_to_observed_range():
     assert decoded['x'].tolist() == [0.0, 99.0]
 
 
+def test_dimension_weights_balance_columns():
+    data = _mixed_table()
+    encoder = TableEncoder().fit(data, discrete_columns=['color', 'flag'])
+    weights = encoder.dimension_weights(1.0)
+    spans = encoder.column_spans
+    for span in spans.values():
+        assert weights[span].sum() == pytest.approx(1.0)
+
+    assert encoder.dimension_weights(0.0).tolist() == [1.0] * encoder.output_dimensions
+    np.testing.assert_allclose(encoder.dimension_weights(0.5)[spans['color']], 3**-0.5)
+
+
 def test_invalid_numerical_transform():
     with pytest.raises(ValueError, match="Invalid numerical_transform 'log'"):
         TableEncoder('log')

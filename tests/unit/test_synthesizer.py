@@ -24,7 +24,7 @@ def test_entry_point_registers_the_synthesizer_in_sdv():
     assert FromSDV is MissDiffSynthesizer
 
 
-@pytest.mark.parametrize('value', [0, -3, 1.5, '10', True, None])
+@pytest.mark.parametrize('value', [0, -3, 1.5, '10', True])
 @pytest.mark.parametrize('argument', ['epochs', 'batch_size'])
 def test_invalid_epochs_and_batch_size(argument, value):
     metadata = _metadata(_numeric_table())
@@ -37,17 +37,30 @@ def test_invalid_epochs_and_batch_size(argument, value):
     [
         ({'missing_data_strategy': 'impute'}, "'missing_data_strategy'"),
         ({'numerical_transform': 'log'}, "'numerical_transform'"),
-        ({'sampler': 'euler'}, "'sampler'"),
         ({'sampling_steps': 200}, "'sampling_steps' \\(200\\) cannot exceed"),
         ({'learning_rate': 0}, "'learning_rate'"),
         ({'beta_min': 0.6}, 'beta_min < beta_max'),
         ({'num_timesteps': 1}, "'num_timesteps'"),
+        ({'column_balance': 2}, "'column_balance'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
     metadata = _metadata(_numeric_table())
     with pytest.raises(MissDiffInputError, match=message):
         MissDiffSynthesizer(metadata, **arguments)
+
+
+def test_batch_size_none_is_refused():
+    with pytest.raises(SynthesizerInputError, match="'batch_size'"):
+        MissDiffSynthesizer(_metadata(_numeric_table()), batch_size=None)
+
+
+@pytest.mark.parametrize('num_rows, expected', [(16_000, 125), (1_000, 2_000), (200_000, 10)])
+def test_default_epochs_give_about_4000_steps(num_rows, expected):
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
+    assert synthesizer._resolve_epochs(num_rows) == expected
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)
+    assert synthesizer._resolve_epochs(num_rows) == 7
 
 
 def test_get_parameters_lists_every_argument():

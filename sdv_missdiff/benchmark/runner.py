@@ -1,0 +1,205 @@
+"""Run every system on the same masked tables, over mechanisms, rates and seeds."""
+
+import json
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+
+from sdv_missdiff.benchmark.datasets import load_benchmark_dataset
+from sdv_missdiff.benchmark.systems import (
+    SystemNotInstalledError,
+    make_system,
+    validate_systems,
+)
+from sdv_missdiff.evaluation import evaluate_fidelity, evaluate_utility
+from sdv_missdiff.missingness import MECHANISMS, simulate_missing
+
+RESULT_COLUMNS = (
+    'dataset',
+    'mechanism',
+    'rate',
+    'seed',
+    'system',
+    'status',
+    'error',
+    'fidelity',
+    'column_shapes',
+    'column_pair_trends',
+    'utility_accuracy',
+    'utility_f1',
+    'fit_s',
+    'sample_s',
+    'evaluate_s',
+    'train_rows',
+    'test_rows',
+    'observed_missing_share',
+    'complete_rows_share',
+    'synthetic_missing_share',
+    'settings',
+)
+
+
+def _log(message):
+    print(f'[{time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def validate_settings(mechanisms, rates, seeds, systems):
+    """Raise a ``ValueError`` naming the argument when a benchmark setting is invalid."""
+    unknown = [name for name in mechanisms if name not in MECHANISMS]
+    if unknown or not mechanisms:
+        raise ValueError(
+            f"Unknown mechanism(s) {unknown} for 'mechanisms'. Choose among {list(MECHANISMS)}."
+        )
+
+    bad_rates = [rate for rate in rates if not 0 < rate < 1]
+    if bad_rates or not rates:
+        raise ValueError(f"Invalid 'rates' {bad_rates}: every rate must be in (0, 1).")
+
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
+        raise ValueError(f"Invalid value {seeds!r} for 'seeds': it must be a positive integer.")
+
+    if not systems:
+        raise ValueError("'systems' is empty: name at least one system.")
+
+    validate_systems(systems)
+
+
+def run_one(name, data, observed, settings, seed):
+    """Fit one system on the masked table, sample as many rows and score them.
+
+    Args:
+        name (str):
+            The system.
+        data (dict):
+            What :func:`load_benchmark_dataset` returns (complete ``train``, ``test``, ...).
+        observed (pandas.DataFrame):
+            The masked training table.
+        settings (dict):
+            Keyword arguments of the system's synthesizer.
+        seed (int):
+            Seed of torch and numpy before fitting.
+
+    Returns:
+        dict:
+            The measured columns of the run (scores and timings).
+    """
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    system = make_system(name, data['metadata'], data['table_name'], settings)
+    start = time.perf_counter()
+    system.fit(observed)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    synthetic = system.sample(len(data['train']))
+    sample_s = time.perf_counter() - start
+    start = time.perf_counter()
+    fidelity = evaluate_fidelity(data['train'], synthetic, data['metadata'])
+    properties = fidelity.properties.set_index('Property')['Score']
+    utility = evaluate_utility(
+        data['test'], synthetic, data['target'], data['metadata'], models=['xgboost'], seed=seed
+    )
+    scores = utility.scores.set_index('Metric')['Score']
+    return {
+        'fidelity': fidelity.score,
+        'column_shapes': properties['Column Shapes'],
+        'column_pair_trends': properties['Column Pair Trends'],
+        'utility_accuracy': scores['accuracy'],
+        'utility_f1': scores['f1'],
+        'fit_s': fit_s,
+        'sample_s': sample_s,
+        'evaluate_s': time.perf_counter() - start,
+        'synthetic_missing_share': float(synthetic.isna().to_numpy().mean()),
+    }
+
+
+def run_benchmark(
+    dataset,
+    mechanisms,
+    rates,
+    seeds,
+    systems,
+    system_settings=None,
+    num_rows=None,
+    num_test_rows=None,
+    on_result=None,
+):
+    """Run every system on every (mechanism, rate, seed) masking of a data set.
+
+    Every system of one (mechanism, rate, seed) fits the same masked table. A system that
+    raises is recorded with ``status='failed'`` (or ``'not installed'``) and its error message,
+    and the benchmark goes on.
+
+    Args:
+        dataset (str):
+            ``'adult'`` or ``'bayesian_network'``.
+        mechanisms (list[str]):
+            Missingness mechanisms of :func:`sdv_missdiff.missingness.simulate_missing`.
+        rates (list[float]):
+            Missing rates, each in (0, 1).
+        seeds (int):
+            Number of seeds (0, 1, ..., seeds - 1): each draws the data, the mask and the model.
+        systems (list[str]):
+            Systems of :data:`sdv_missdiff.benchmark.systems.SYSTEMS`.
+        system_settings (dict or None):
+            Per system, the keyword arguments of its synthesizer. Defaults to None.
+        num_rows (int or None):
+            Training rows. Defaults to None (the data set's paper setting).
+        num_test_rows (int or None):
+            Test rows. Defaults to None (the data set's paper setting).
+        on_result (callable or None):
+            Called with the results ``pandas.DataFrame`` so far after every run (to save
+            partial results). Defaults to None.
+
+    Returns:
+        pandas.DataFrame:
+            One row per run, with the columns of :data:`RESULT_COLUMNS`.
+    """
+    validate_settings(mechanisms, rates, seeds, systems)
+    system_settings = system_settings or {}
+    total = len(mechanisms) * len(rates) * seeds * len(systems)
+    rows = []
+    for seed in range(seeds):
+        data = load_benchmark_dataset(dataset, num_rows, num_test_rows, seed=seed)
+        for mechanism in mechanisms:
+            for rate in rates:
+                observed, _ = simulate_missing(data['train'], mechanism, rate, seed=seed)
+                setting = {
+                    'dataset': dataset,
+                    'mechanism': mechanism,
+                    'rate': rate,
+                    'seed': seed,
+                    'train_rows': len(data['train']),
+                    'test_rows': len(data['test']),
+                    'observed_missing_share': float(observed.isna().to_numpy().mean()),
+                    'complete_rows_share': float(observed.notna().all(axis=1).mean()),
+                }
+                for name in systems:
+                    settings = system_settings.get(name, {})
+                    label = f'({len(rows) + 1}/{total}) {dataset} {mechanism} {rate} seed {seed}'
+                    _log(f'{label} {name}: fitting ...')
+                    row = {**setting, 'system': name, 'settings': json.dumps(settings)}
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter('ignore')
+                            row.update(run_one(name, data, observed, settings, seed))
+
+                        row['status'] = 'ok'
+                        _log(
+                            f'{label} {name}: fidelity {row["fidelity"]:.4f}, utility '
+                            f'{row["utility_accuracy"]:.4f}, fit {row["fit_s"]:.1f} s'
+                        )
+                    except SystemNotInstalledError as error:
+                        row.update(status='not installed', error=str(error))
+                        _log(f'{label} {name}: not installed')
+                    except Exception as error:  # a crashed system is recorded; the rest go on
+                        row.update(status='failed', error=f'{type(error).__name__}: {error}')
+                        _log(f'{label} {name}: FAILED ({row["error"][:200]})')
+
+                    rows.append(row)
+                    if on_result is not None:
+                        on_result(pd.DataFrame(rows, columns=list(RESULT_COLUMNS)))
+
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))

@@ -1,0 +1,98 @@
+from unittest.mock import patch
+
+import pandas as pd
+import pytest
+
+from sdv_missdiff.benchmark.runner import RESULT_COLUMNS, run_benchmark
+from sdv_missdiff.benchmark.systems import SDVSystem
+
+
+class _CrashingSystem:
+    def fit(self, table):
+        raise RuntimeError('boom')
+
+    def sample(self, num_rows):
+        raise AssertionError('never sampled')
+
+
+def _make_system(name, metadata, table_name, settings=None):
+    if name == 'ctgan':
+        return _CrashingSystem()
+
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    return SDVSystem(GaussianCopulaSynthesizer(metadata), table_name)
+
+
+def test_run_benchmark_records_a_crash_and_goes_on(capsys):
+    # Setup
+    partial_lengths = []
+
+    # Run
+    with patch('sdv_missdiff.benchmark.runner.make_system', side_effect=_make_system):
+        results = run_benchmark(
+            'bayesian_network',
+            ['mcar_independent'],
+            [0.2],
+            seeds=1,
+            systems=['ctgan', 'gaussian_copula'],
+            num_rows=150,
+            num_test_rows=100,
+            on_result=lambda frame: partial_lengths.append(len(frame)),
+        )
+
+    # Assert
+    assert list(results.columns) == list(RESULT_COLUMNS)
+    assert results['system'].tolist() == ['ctgan', 'gaussian_copula']
+    assert results['status'].tolist() == ['failed', 'ok']
+    assert results.loc[0, 'error'] == 'RuntimeError: boom'
+    assert pd.isna(results.loc[0, 'fidelity'])
+    assert 0 < results.loc[1, 'fidelity'] <= 1
+    assert 0 <= results.loc[1, 'utility_accuracy'] <= 1
+    assert results.loc[1, 'observed_missing_share'] == pytest.approx(0.2, abs=0.05)
+    assert partial_lengths == [1, 2]
+    output = capsys.readouterr().out
+    assert 'FAILED (RuntimeError: boom)' in output
+    assert '(2/2) bayesian_network mcar_independent 0.2 seed 0 gaussian_copula' in output
+
+
+def test_run_benchmark_records_a_missing_package():
+    # Run
+    with patch.dict('sys.modules', {'ForestDiffusion': None}):
+        results = run_benchmark(
+            'bayesian_network',
+            ['mcar_row'],
+            [0.4],
+            seeds=1,
+            systems=['forest_diffusion'],
+            num_rows=50,
+            num_test_rows=50,
+        )
+
+    # Assert
+    assert results['status'].tolist() == ['not installed']
+    assert 'pip install ForestDiffusion' in results.loc[0, 'error']
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'message'),
+    [
+        ({'mechanisms': ['mcar']}, "Unknown mechanism\\(s\\) \\['mcar'\\] for 'mechanisms'"),
+        ({'rates': [0.2, 1.0]}, "Invalid 'rates' \\[1.0\\]: every rate must be in \\(0, 1\\)"),
+        ({'seeds': 0}, "Invalid value 0 for 'seeds'"),
+        ({'systems': ['stasy']}, "Unknown system\\(s\\) \\['stasy'\\] for 'systems'"),
+    ],
+)
+def test_run_benchmark_invalid_settings(arguments, message):
+    # Setup
+    settings = {
+        'mechanisms': ['mcar_independent'],
+        'rates': [0.2],
+        'seeds': 1,
+        'systems': ['gaussian_copula'],
+    }
+    settings.update(arguments)
+
+    # Run and Assert
+    with pytest.raises(ValueError, match=message):
+        run_benchmark('bayesian_network', **settings)
