@@ -72,8 +72,8 @@ def run_system(name, complete, observed, test, metadata, args):
     """Fit one system on the incomplete table and score its samples."""
     row = {'system': name}
     if name == 'real_holdout':
-        synthetic = load_adult_split(args.rows, args.rows + args.test_rows, seed=args.seed + 1)[1]
-        synthetic = synthetic.head(args.rows)
+        # Rows of the same shuffle after the training and test rows: disjoint from both.
+        synthetic = load_adult_split(args.rows + args.test_rows, args.rows, seed=args.seed)[1]
         row.update(fit_s=0.0, sample_s=0.0)
     else:
         training = observed
@@ -108,7 +108,9 @@ def _markdown(results, args, settings):
     lines = [
         '# Adult, 20% MCAR cells: MissDiff against SDV synthesizers',
         '',
-        f'Command: `python -m benchmarks.adult_synthesizers {" ".join(args.argv)}`'.rstrip(),
+        'Commands (in this order; `--append` keeps the rows of the earlier run):',
+        '',
+        *[f'    python -m benchmarks.adult_synthesizers {command}' for command in args.commands],
         '',
         f'Machine: {settings["machine"]}; torch threads {settings["torch_threads"]}; '
         f'device {settings["device"]}.',
@@ -153,8 +155,17 @@ def main(argv=None):
         '--missdiff-arguments', default='{}', help='JSON of MissDiffSynthesizer arguments'
     )
     parser.add_argument('--output', default=str(RESULTS))
+    parser.add_argument(
+        '--append',
+        action='store_true',
+        help='keep the other systems of an earlier results.csv in the output folder',
+    )
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else os.sys.argv[1:]
+    args.commands = [' '.join(args.argv)]
+    commands_file = Path(args.output) / 'commands.txt'
+    if args.append and commands_file.exists():
+        args.commands = commands_file.read_text().splitlines() + args.commands
     warnings.filterwarnings('ignore')
 
     complete, test = load_adult_split(args.rows, args.test_rows, seed=args.seed)
@@ -174,13 +185,19 @@ def main(argv=None):
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     results = pd.DataFrame(rows)
+    if args.append and (output / 'results.csv').exists():
+        earlier = pd.read_csv(output / 'results.csv')
+        earlier = earlier[~earlier['system'].isin(results['system'])]
+        results = pd.concat([earlier, results], ignore_index=True)
+
     results.to_csv(output / 'results.csv', index=False)
     settings = {
         'machine': f'{platform.machine()}, {os.cpu_count()} cores',
         'torch_threads': torch.get_num_threads(),
         'device': 'cuda' if torch.cuda.is_available() else 'cpu',
-        'arguments': {k: v for k, v in vars(args).items() if k != 'argv'},
+        'arguments': {k: v for k, v in vars(args).items() if k not in ('argv', 'commands')},
     }
+    (output / 'commands.txt').write_text('\n'.join(args.commands) + '\n')
     (output / 'README.md').write_text(_markdown(results, args, settings))
     print((output / 'README.md').read_text())
 

@@ -1,4 +1,4 @@
-"""Conditional sampling and imputation by diffusion inpainting, mixed into ``MissDiffSynthesizer``.
+"""Conditional sampling by diffusion inpainting, mixed into ``MissDiffSynthesizer``.
 
 Every path here is the same batched inpainting: the known cells of all rows are encoded into one
 array of values and one mask (a NaN cell is simply not known), the diffusion model generates the
@@ -10,29 +10,11 @@ constraints reject after generation.
 import numpy as np
 import pandas as pd
 import tqdm
-from sdv._utils import _get_single_table_data
-from sdv.errors import InvalidDataError, NotFittedError
+from sdv.errors import InvalidDataError
 from sdv.single_table.base import FIXED_RNG_SEED
 from sdv.single_table.utils import handle_sampling_error, validate_folder_path_with_table_names
 
-from sdv_missdiff.errors import MissDiffInputError
-
-IMPUTATION_LEVEL = 'imputation'
-_MAX_EXAMPLES = 5
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise MissDiffInputError(
-            f"Invalid value {value!r} for '{name}': it must be a positive integer."
-        )
-
-
-def _examples(values):
-    values = list(values)
-    shown = ', '.join(repr(value) for value in values[:_MAX_EXAMPLES])
-    more = f' and {len(values) - _MAX_EXAMPLES} more' if len(values) > _MAX_EXAMPLES else ''
-    return f'[{shown}{more}]'
+from sdv_missdiff._validation import check_positive_int, examples
 
 
 class InpaintingMixin:
@@ -56,8 +38,8 @@ class InpaintingMixin:
             unseen = values[values.notna() & ~values.isin(levels)].unique()
             if len(unseen):
                 errors.append(
-                    f"Column '{column}' has value(s) {_examples(unseen)} that the synthesizer "
-                    f'never saw in fit. Use one of the fitted values {_examples(levels)}, or '
+                    f"Column '{column}' has value(s) {examples(unseen)} that the synthesizer "
+                    f'never saw in fit. Use one of the fitted values {examples(levels)}, or '
                     'leave the cell missing (NaN).'
                 )
 
@@ -100,7 +82,7 @@ class InpaintingMixin:
                 Complete processed-space rows (the encoder's columns, a ``RangeIndex``) that
                 hold every known cell exactly.
         """
-        _check_positive_int('num_resamples', num_resamples)
+        check_positive_int('num_resamples', num_resamples)
         known_table = known_table.reset_index(drop=True)
         values, mask = self._encode_known(known_table)
         generated = self._model.sample(
@@ -268,6 +250,37 @@ class InpaintingMixin:
                 'the known values can satisfy the constraints.'
             )
 
+    def _sample_known_rows(
+        self,
+        known_table,
+        given,
+        description,
+        num_resamples,
+        max_tries_per_batch,
+        batch_size,
+        output_file_path,
+    ):
+        """Generate around ``known_table`` with a progress bar, as SDV's sampling methods do."""
+        sampled = pd.DataFrame()
+        try:
+            with tqdm.tqdm(total=len(known_table)) as progress_bar:
+                progress_bar.set_description(description)
+                sampled = self._sample_around_known(
+                    known_table,
+                    given,
+                    num_resamples,
+                    max_tries_per_batch,
+                    batch_size,
+                    progress_bar,
+                    output_file_path,
+                )
+
+            self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
+        except (Exception, KeyboardInterrupt) as error:
+            handle_sampling_error(output_file_path, error)
+
+        return sampled
+
     def sample_remaining_columns(
         self,
         known_columns,
@@ -304,7 +317,7 @@ class InpaintingMixin:
                 given (values, NaN and dtypes) and the index of ``known_columns``.
         """
         self._validate_fit_before_sample()
-        _check_positive_int('num_resamples', num_resamples)
+        check_positive_int('num_resamples', num_resamples)
         output_file_path = validate_folder_path_with_table_names(
             output_folder_path, [self._table_name]
         )[0]
@@ -312,25 +325,16 @@ class InpaintingMixin:
         self._validate_known_columns(known_columns)
         self._check_known_categories(known_columns)
         self._ensure_random_state()
-        sampled = pd.DataFrame()
-        try:
-            with tqdm.tqdm(total=len(known_columns)) as progress_bar:
-                progress_bar.set_description('Sampling remaining columns')
-                given = pd.DataFrame(True, index=known_columns.index, columns=known_columns.columns)
-                sampled = self._sample_around_known(
-                    known_columns,
-                    given,
-                    num_resamples,
-                    max_tries_per_batch,
-                    batch_size,
-                    progress_bar,
-                    output_file_path,
-                )
-
-            self._check_sampled_all(len(sampled), len(known_columns), max_tries_per_batch)
-        except (Exception, KeyboardInterrupt) as error:
-            handle_sampling_error(output_file_path, error)
-
+        given = pd.DataFrame(True, index=known_columns.index, columns=known_columns.columns)
+        sampled = self._sample_known_rows(
+            known_columns,
+            given,
+            'Sampling remaining columns',
+            num_resamples,
+            max_tries_per_batch,
+            batch_size,
+            output_file_path,
+        )
         return {self._table_name: sampled}
 
     def sample_from_conditions(
@@ -366,7 +370,7 @@ class InpaintingMixin:
                 (grouped by the set of conditioned columns).
         """
         self._validate_fit_before_sample()
-        _check_positive_int('num_resamples', num_resamples)
+        check_positive_int('num_resamples', num_resamples)
         output_file_path = validate_folder_path_with_table_names(
             output_folder_path, [self._table_name]
         )[0]
@@ -385,167 +389,13 @@ class InpaintingMixin:
             ],
             ignore_index=True,
         )
-        sampled = pd.DataFrame()
-        try:
-            with tqdm.tqdm(total=len(known_table)) as progress_bar:
-                progress_bar.set_description('Sampling conditions')
-                sampled = self._sample_around_known(
-                    known_table,
-                    given,
-                    num_resamples,
-                    max_tries_per_batch,
-                    batch_size,
-                    progress_bar,
-                    output_file_path,
-                )
-
-            self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
-        except (Exception, KeyboardInterrupt) as error:
-            handle_sampling_error(output_file_path, error)
-
+        sampled = self._sample_known_rows(
+            known_table,
+            given,
+            'Sampling conditions',
+            num_resamples,
+            max_tries_per_batch,
+            batch_size,
+            output_file_path,
+        )
         return {self._table_name: sampled.reset_index(drop=True)}
-
-    # -- imputation ---------------------------------------------------------------------
-    def _check_imputation_input(self, table):
-        """Collect every problem of ``table`` that stops imputation."""
-        if not isinstance(table, pd.DataFrame):
-            raise MissDiffInputError(
-                f"'data' must be a pandas.DataFrame or {{'{self._table_name}': DataFrame}}, "
-                f'not {type(table).__name__}.'
-            )
-
-        if self._has_constraints():
-            raise MissDiffInputError(
-                'impute does not support synthesizers with constraints. Fit a synthesizer '
-                'without constraints to impute.'
-            )
-
-        metadata_columns = self._get_table_metadata().columns
-        unknown = [column for column in table.columns if column not in metadata_columns]
-        if unknown:
-            raise MissDiffInputError(
-                f'The synthesizer never saw the column(s) {_examples(unknown)}. Drop them from '
-                "'data' before imputing, or fit a synthesizer whose metadata has them."
-            )
-
-        try:
-            # Discrete columns reach the model as raw values, so raw values are checked.
-            self._check_known_categories(table)
-        except InvalidDataError as error:
-            errors = list(error.errors)
-        else:
-            errors = []
-
-        for column in self._modeled_columns(table):
-            values = table[column]
-            observed = values[values.notna()]
-            sdtype = metadata_columns[column]['sdtype']
-            if sdtype == 'numerical':
-                is_number = observed.map(
-                    lambda value: (
-                        isinstance(value, (int, float, np.number))
-                        and not isinstance(value, (bool, np.bool_))
-                    )
-                )
-                if not is_number.all():
-                    errors.append(
-                        f"Column '{column}' is numerical but holds non-numeric value(s) "
-                        f'{_examples(observed[~is_number].unique())}. Convert them to numbers '
-                        'or set them to NaN to have them imputed.'
-                    )
-            elif sdtype == 'datetime' and not pd.api.types.is_datetime64_any_dtype(values):
-                datetime_format = metadata_columns[column].get('datetime_format')
-                parsed = pd.to_datetime(observed, format=datetime_format, errors='coerce')
-                if parsed.isna().any():
-                    errors.append(
-                        f"Column '{column}' is a datetime but value(s) "
-                        f'{_examples(observed[parsed.isna()].unique())} do not parse'
-                        + (f" with the format '{datetime_format}'" if datetime_format else '')
-                        + '. Fix them or set them to NaN to have them imputed.'
-                    )
-
-        if errors:
-            raise InvalidDataError(errors)
-
-    def impute(self, data, num_imputations=1, num_resamples=1):
-        """Fill every missing cell of the modeled columns, keeping every observed cell.
-
-        Each row's observed cells are held fixed and its missing cells are generated by
-        diffusion inpainting, all rows in one batched pass. Works on the training table and on
-        new rows. Columns the synthesizer does not model (keys, PII, unknown sdtypes) are
-        returned as given, missing cells included. A progress bar is shown when the
-        synthesizer is ``verbose``.
-
-        Args:
-            data (pandas.DataFrame or dict):
-                The table to complete, or ``{table_name: table}``. It may hold any subset of
-                the columns the synthesizer was fitted on.
-            num_imputations (int):
-                Number of independent completions (multiple imputation). Defaults to 1.
-            num_resamples (int):
-                RePaint resampling: how many times each reverse step is taken. 1 is plain
-                inpainting. Defaults to 1.
-
-        Returns:
-            pandas.DataFrame or dict:
-                Same kind as ``data``. With ``num_imputations=1``, the table with the index,
-                columns and dtypes of ``data``, every observed cell as given and every missing
-                modeled cell filled. With ``num_imputations=k > 1``, the ``k`` completions
-                stacked in one DataFrame whose outer index level ``'imputation'`` runs
-                ``0..k-1`` over the original index: pool with
-                ``result.groupby(level='imputation')`` or take one with
-                ``result.xs(i, level='imputation')``.
-
-        Raises:
-            NotFittedError:
-                If the synthesizer has not been fitted.
-            MissDiffInputError:
-                If ``data`` holds columns the synthesizer never saw, or an argument is invalid.
-            InvalidDataError:
-                If a column holds values of the wrong type or categories never seen in fit.
-        """
-        if not getattr(self, '_fitted', False) or getattr(self, '_encoder', None) is None:
-            raise NotFittedError(
-                'This synthesizer has not been fitted. Fit it (synthesizer.fit) before imputing.'
-            )
-
-        _check_positive_int('num_imputations', num_imputations)
-        _check_positive_int('num_resamples', num_resamples)
-        is_dict = isinstance(data, dict)
-        table = _get_single_table_data(data) if is_dict else data
-        self._check_imputation_input(table)
-
-        modeled = self._modeled_columns(table)
-        holes = table[modeled].isna()
-        rows = np.flatnonzero(holes.any(axis=1).to_numpy())
-        completions = [table.copy() for _ in range(num_imputations)]
-        if len(rows):
-            self._ensure_random_state()
-            known = table.iloc[rows][modeled].reset_index(drop=True)
-            processed = self._data_processor.transform(known, is_condition=True)
-            processed = processed.reset_index(drop=True)
-            self._check_known_categories(processed)
-            stacked = pd.concat([processed] * num_imputations, ignore_index=True)
-            generated = self._inpaint(
-                stacked, num_resamples, show_progress_bar=bool(getattr(self, 'verbose', False))
-            )
-            imputed = self._data_processor.reverse_transform(generated)
-            for number, completion in enumerate(completions):
-                block = imputed.iloc[number * len(rows) : (number + 1) * len(rows)]
-                for column in modeled:
-                    if not holes[column].any():
-                        continue
-
-                    # Generated values on the imputed rows; observed cells keep their own.
-                    generated = block[column].to_numpy()
-                    fill = np.repeat(generated[:1], len(table))  # placeholder off the holes
-                    fill[rows] = generated
-                    fill = pd.Series(fill, index=table.index)
-                    completion[column] = table[column].where(~holes[column], fill)
-
-        if num_imputations == 1:
-            result = completions[0]
-        else:
-            result = pd.concat(completions, keys=range(num_imputations), names=[IMPUTATION_LEVEL])
-
-        return {self._table_name: result} if is_dict else result

@@ -12,33 +12,20 @@ from sdv.errors import InvalidDataError, NotFittedError
 from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv.single_table.utils import detect_discrete_columns
 
+from sdv_missdiff._validation import check_choice, check_positive_int
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import NUMERICAL_TRANSFORMS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import InpaintingMixin
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 # With epochs=None, train for about this many optimisation steps (10 to 2,000 epochs).
-AUTO_TRAINING_STEPS = 4_000
+AUTO_TRAINING_STEPS = 6_000
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise MissDiffInputError(
-            f"Invalid value {value!r} for '{name}': it must be a positive integer (for example "
-            f'{ {"epochs": 150, "batch_size": 500}.get(name, 100) }).'
-        )
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise MissDiffInputError(
-            f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}."
-        )
-
-
-class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
+class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynthesizer):
     """Diffusion synthesizer that learns from tables with missing values without imputing them.
 
     Training uses masked denoising score matching (MissDiff, Ouyang et al. 2023): missing cells
@@ -59,12 +46,12 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
             loss), ``'mean'`` (Diff-mean: filled with the column mean or mode first) or
             ``'drop'`` (Diff-delete: only complete rows are used). Defaults to ``'mask'``.
         epochs (int or None):
-            Number of passes over the data. ``None`` picks as many as make about 4,000
-            optimisation steps, at least 10 and at most 2,000 (125 epochs for 16,000 rows at
+            Number of passes over the data. ``None`` picks as many as make about 6,000
+            optimisation steps, at least 10 and at most 2,000 (96 epochs for 16,000 rows at
             the default batch size; small tables get more epochs, since a diffusion model needs
             steps, not passes). Defaults to ``None``.
         batch_size (int):
-            Number of rows per optimisation step. Defaults to 500.
+            Number of rows per optimisation step. Defaults to 256.
         learning_rate (float):
             Peak learning rate of AdamW, decayed to 0 on a cosine. Defaults to 2e-3.
         denoiser_width (int):
@@ -117,7 +104,7 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
         locales=None,
         missing_data_strategy='mask',
         epochs=None,
-        batch_size=500,
+        batch_size=256,
         learning_rate=2e-3,
         denoiser_width=256,
         denoiser_blocks=4,
@@ -130,10 +117,10 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
         verbose=False,
         enable_gpu=True,
     ):
-        _check_choice('missing_data_strategy', missing_data_strategy, MISSING_DATA_STRATEGIES)
-        _check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS)
+        check_choice('missing_data_strategy', missing_data_strategy, MISSING_DATA_STRATEGIES)
+        check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS)
         if epochs is not None:
-            _check_positive_int('epochs', epochs)
+            check_positive_int('epochs', epochs)
 
         for name, value in (
             ('batch_size', batch_size),
@@ -141,13 +128,13 @@ class MissDiffSynthesizer(InpaintingMixin, BaseSingleTableSynthesizer):
             ('denoiser_blocks', denoiser_blocks),
             ('num_timesteps', num_timesteps),
         ):
-            _check_positive_int(name, value)
+            check_positive_int(name, value)
 
         if num_timesteps < 2:
             raise MissDiffInputError("Invalid value for 'num_timesteps': it must be at least 2.")
 
         if sampling_steps is not None:
-            _check_positive_int('sampling_steps', sampling_steps)
+            check_positive_int('sampling_steps', sampling_steps)
             if sampling_steps > num_timesteps:
                 raise MissDiffInputError(
                     f"'sampling_steps' ({sampling_steps}) cannot exceed 'num_timesteps' "

@@ -55,8 +55,8 @@ def test_batch_size_none_is_refused():
         MissDiffSynthesizer(_metadata(_numeric_table()), batch_size=None)
 
 
-@pytest.mark.parametrize('num_rows, expected', [(16_000, 125), (1_000, 2_000), (200_000, 10)])
-def test_default_epochs_give_about_4000_steps(num_rows, expected):
+@pytest.mark.parametrize('num_rows, expected', [(16_000, 96), (1_000, 1_500), (500_000, 10)])
+def test_default_epochs_give_about_6000_steps(num_rows, expected):
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
     assert synthesizer._resolve_epochs(num_rows) == expected
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)

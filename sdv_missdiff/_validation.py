@@ -1,0 +1,31 @@
+"""Argument checks shared by the synthesizer and its mixins."""
+
+import numpy as np
+
+from sdv_missdiff.errors import MissDiffInputError
+
+_MAX_EXAMPLES = 5
+
+
+def check_positive_int(name, value):
+    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}': it must be a positive integer."
+        )
+
+
+def check_choice(name, value, choices):
+    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}."
+        )
+
+
+def examples(values):
+    """Format up to five of ``values`` for an error message."""
+    values = list(values)
+    shown = ', '.join(repr(value) for value in values[:_MAX_EXAMPLES])
+    more = f' and {len(values) - _MAX_EXAMPLES} more' if len(values) > _MAX_EXAMPLES else ''
+    return f'[{shown}{more}]'

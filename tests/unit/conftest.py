@@ -1,0 +1,34 @@
+"""Fixtures shared by the unit tests."""
+
+import numpy as np
+import pytest
+import torch
+
+from sdv_missdiff.synthesizer import MissDiffSynthesizer
+from tests.unit.tables import dependent_table, dependent_table_metadata
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    # Tiny networks run fastest on one thread, and the shared CPU is not oversubscribed.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def synthesizer():
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    data = dependent_table()
+    data.loc[data.index % 5 == 0, 'y'] = np.nan
+    synthesizer = MissDiffSynthesizer(
+        dependent_table_metadata(),
+        epochs=5,
+        denoiser_width=32,
+        denoiser_blocks=1,
+        sampling_steps=10,
+    )
+    synthesizer.fit({'table': data})
+    return synthesizer

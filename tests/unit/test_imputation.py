@@ -1,0 +1,186 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sdv.errors import InvalidDataError, NotFittedError
+
+from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.imputation import IMPUTATION_LEVEL
+from sdv_missdiff.synthesizer import MissDiffSynthesizer
+from tests.unit.tables import dependent_table, dependent_table_metadata, table_with_holes
+
+
+def test_impute_keeps_observed_cells_index_columns_and_dtypes(synthesizer):
+    # Setup
+    data = table_with_holes()
+
+    # Run
+    imputed = synthesizer.impute(data)
+
+    # Assert
+    assert imputed.index.equals(data.index)
+    assert list(imputed.columns) == list(data.columns)
+    pd.testing.assert_series_equal(imputed.dtypes, data.dtypes)
+    assert not imputed.isna().any().any()
+    observed = data.notna()
+    for column in data.columns:
+        kept = observed[column]
+        pd.testing.assert_series_equal(imputed.loc[kept, column], data.loc[kept, column])
+
+
+def test_impute_fills_categorical_and_boolean_holes_with_fitted_values(synthesizer):
+    # Setup
+    data = table_with_holes()
+
+    # Run
+    imputed = synthesizer.impute(data)
+
+    # Assert
+    assert set(imputed.loc[[103, 104], 'color']) <= {'red', 'green', 'blue'}
+    assert imputed.loc[108, 'flag'] in (True, False)
+    assert pd.Timestamp('2024-01-01') <= imputed.loc[105, 'when'] <= pd.Timestamp('2024-12-31')
+
+
+def test_impute_does_not_change_its_input(synthesizer):
+    # Setup
+    data = table_with_holes()
+    copy = data.copy()
+
+    # Run
+    synthesizer.impute(data)
+
+    # Assert
+    pd.testing.assert_frame_equal(data, copy)
+
+
+def test_impute_dict_in_dict_out(synthesizer):
+    # Setup
+    data = table_with_holes()
+
+    # Run
+    imputed = synthesizer.impute({'table': data})
+
+    # Assert
+    assert list(imputed) == ['table']
+    assert not imputed['table'].isna().any().any()
+
+
+def test_impute_complete_table_is_returned_unchanged(synthesizer):
+    # Setup
+    data = dependent_table(10, seed=3)
+
+    # Run
+    imputed = synthesizer.impute(data)
+
+    # Assert
+    pd.testing.assert_frame_equal(imputed, data)
+
+
+def test_impute_a_subset_of_columns(synthesizer):
+    # Setup
+    data = pd.DataFrame({'x': [0.5, np.nan], 'color': [np.nan, 'red']})
+
+    # Run
+    imputed = synthesizer.impute(data)
+
+    # Assert
+    assert list(imputed.columns) == ['x', 'color']
+    assert imputed.loc[0, 'x'] == 0.5
+    assert imputed.loc[1, 'color'] == 'red'
+    assert imputed.notna().all().all()
+
+
+def test_multiple_imputation_stacks_completions_under_an_imputation_level(synthesizer):
+    # Setup
+    data = table_with_holes()
+
+    # Run
+    imputed = synthesizer.impute(data, num_imputations=3)
+
+    # Assert
+    assert imputed.index.names == [IMPUTATION_LEVEL, None]
+    assert len(imputed) == 3 * len(data)
+    completions = [imputed.xs(number, level=IMPUTATION_LEVEL) for number in range(3)]
+    for completion in completions:
+        assert completion.index.equals(data.index)
+        assert not completion.isna().any().any()
+        pd.testing.assert_series_equal(completion.loc[data['y'].notna(), 'y'], data['y'].dropna())
+
+    # independent draws: the hidden x cells differ between completions
+    hidden = data['x'].isna()
+    assert not np.allclose(completions[0].loc[hidden, 'x'], completions[1].loc[hidden, 'x'])
+    pooled = imputed.groupby(level=IMPUTATION_LEVEL)['x'].mean()
+    assert list(pooled.index) == [0, 1, 2]
+
+
+def test_impute_shows_a_progress_bar_when_verbose(synthesizer, capsys):
+    # Setup
+    synthesizer.verbose = True
+    try:
+        # Run
+        synthesizer.impute(table_with_holes())
+    finally:
+        synthesizer.verbose = False
+
+    # Assert
+    assert 'Reverse diffusion steps' in capsys.readouterr().err
+
+
+# -- impute: errors ---------------------------------------------------------------------------
+def test_impute_before_fit_raises_not_fitted():
+    # Setup
+    synthesizer = MissDiffSynthesizer(dependent_table_metadata())
+
+    # Run and Assert
+    with pytest.raises(NotFittedError, match='Fit it'):
+        synthesizer.impute(dependent_table(5))
+
+
+def test_impute_rejects_columns_the_synthesizer_never_saw(synthesizer):
+    # Setup
+    data = dependent_table(5).assign(height=1.0)
+
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match=r"never saw the column\(s\) \['height'\]"):
+        synthesizer.impute(data)
+
+
+def test_impute_rejects_wrong_dtypes_collecting_every_column(synthesizer):
+    # Setup
+    data = dependent_table(5)
+    data['x'] = data['x'].astype(object)
+    data.loc[0, 'x'] = 'tall'
+    data['when'] = data['when'].dt.strftime('%Y-%m-%d')
+    data.loc[1, 'when'] = 'not a date'
+
+    # Run and Assert
+    with pytest.raises(InvalidDataError) as error:
+        synthesizer.impute(data)
+
+    message = str(error.value)
+    assert "Column 'x' is numerical but holds non-numeric value(s) ['tall']" in message
+    assert "Column 'when' is a datetime but value(s) ['not a date']" in message
+
+
+def test_impute_rejects_unseen_categories(synthesizer):
+    # Setup
+    data = dependent_table(5)
+    data.loc[0, 'color'] = 'purple'
+    data.loc[1, 'y'] = np.nan
+
+    # Run and Assert
+    with pytest.raises(InvalidDataError, match=r"Column 'color' has value\(s\) \['purple'\]"):
+        synthesizer.impute(data)
+
+
+@pytest.mark.parametrize('argument', ['num_imputations', 'num_resamples'])
+@pytest.mark.parametrize('value', [0, 2.0, True])
+def test_impute_rejects_invalid_counts(synthesizer, argument, value):
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match=f"Invalid value .* for '{argument}'"):
+        synthesizer.impute(table_with_holes(), **{argument: value})
+
+
+def test_impute_rejects_non_tables(synthesizer):
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match="'data' must be a pandas.DataFrame"):
+        synthesizer.impute([[1.0, 2.0]])
