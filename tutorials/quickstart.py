@@ -31,7 +31,7 @@ metadata = Metadata.detect_from_dataframes({'patients': patients})
 
 # 3. Fit on the incomplete table: NaN cells are left out of the loss, not filled in.
 torch.manual_seed(0)  # makes the fit repeatable
-synthesizer = MissDiffSynthesizer(metadata, epochs=40, batch_size=256, sampling_steps=40)
+synthesizer = MissDiffSynthesizer(metadata, epochs=100)  # epochs=None (default) trains longer
 synthesizer.fit({'patients': patients})
 print(synthesizer.get_loss_values().tail(3))
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from sdv_missdiff._device import get_device
 from sdv_missdiff.score_matching import (
     GaussianEnergy,
     GaussianProposal,
@@ -14,7 +15,6 @@ from sdv_missdiff.score_matching import (
     get_estimator,
     marginal_score_iw,
 )
-from sdv_missdiff.score_matching._device import get_device
 
 PRECISION = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.5], [0.0, 0.5, 1.0]])
 MEAN = np.array([0.5, -0.5, 0.0])
