@@ -44,7 +44,7 @@ def synthesizer():
     metadata.update_column('flag', sdtype='boolean')
     synthesizer = MissDiffSynthesizer(
         metadata,
-        epochs=40,
+        epochs=120,
         batch_size=100,
         denoiser_width=64,
         denoiser_blocks=2,

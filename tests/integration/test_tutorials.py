@@ -12,7 +12,8 @@ TUTORIALS = sorted((Path(__file__).parents[2] / 'tutorials').glob('*.py'))
 
 @pytest.mark.parametrize('tutorial', TUTORIALS, ids=[path.name for path in TUTORIALS])
 def test_tutorial_runs(tutorial, tmp_path):
-    environment = {**os.environ, 'MPLBACKEND': 'Agg'}
+    # One torch thread: tutorials must not thrash when the CPU is shared.
+    environment = {**os.environ, 'MPLBACKEND': 'Agg', 'OMP_NUM_THREADS': '1'}
     completed = subprocess.run(
         [sys.executable, str(tutorial)],
         cwd=tmp_path,
