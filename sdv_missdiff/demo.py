@@ -10,20 +10,18 @@ import time
 import warnings
 
 import torch
-from sdmetrics.reports.single_table import QualityReport
 from sdv.single_table import GaussianCopulaSynthesizer
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
+from sdv_missdiff.evaluation import evaluate_fidelity
 from sdv_missdiff.missingness import simulate_missing
 
 
 def _quality(real, synthetic, metadata):
-    report = QualityReport()
-    table_metadata = metadata.to_dict()['tables'][ADULT_TABLE_NAME]
-    report.generate(real, synthetic, table_metadata, verbose=False)
-    properties = report.get_properties().set_index('Property')['Score']
-    return report.get_score(), properties['Column Shapes'], properties['Column Pair Trends']
+    fidelity = evaluate_fidelity(real, synthetic, metadata)
+    properties = fidelity.properties.set_index('Property')['Score']
+    return fidelity.score, properties['Column Shapes'], properties['Column Pair Trends']
 
 
 def main(argv=None):
