@@ -16,15 +16,9 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.score_matching.common import RESULTS_DIR, mcar, single_thread, to_markdown
+from sdv_missdiff.datasets import ADULT_NUMERICAL_COLUMNS, load_adult
 
-ADULT_COLUMNS = [
-    'age',
-    'fnlwgt',
-    'education-num',
-    'capital-gain',
-    'capital-loss',
-    'hours-per-week',
-]
+ADULT_COLUMNS = list(ADULT_NUMERICAL_COLUMNS)
 
 
 def load(dataset, rate, rows, seed):
@@ -41,8 +35,7 @@ def load(dataset, rate, rows, seed):
         table = load_penguins_raw().select_dtypes('number').drop(columns=['Sample Number'])
         return table.dropna(how='all').reset_index(drop=True)
 
-    path = pathlib.Path(__file__).resolve().parents[2] / 'sdv_missdiff' / 'data' / 'adult.csv.gz'
-    table = pd.read_csv(path)[ADULT_COLUMNS].astype(float)
+    table = load_adult()[ADULT_COLUMNS].astype(float)
     table = table.sample(n=rows, random_state=seed).reset_index(drop=True)
     for column in ['fnlwgt', 'capital-gain', 'capital-loss']:
         table[column] = np.log1p(table[column])
