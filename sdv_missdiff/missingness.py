@@ -174,38 +174,32 @@ def _mask_mcar_independent(shape, rate, rng):
     return rng.random(shape) < rate
 
 
-def _mask_mcar_row(shape, rate, rng):
-    n_rows, n_columns = shape
-    per_row = int(np.floor(n_columns * rate))
-    if per_row == 0 and rate > 0:
+def _mask_fixed_count(shape, rate, rng, axis, mechanism, unit, remedy):
+    # Hide floor(size * rate) random cells along ``axis`` (per row for axis=1, per column for 0).
+    size = shape[axis]
+    count = int(np.floor(size * rate))
+    if count == 0 and rate > 0:
         warnings.warn(
-            f"mechanism='mcar_row' hides floor(d * rate) = floor({n_columns} * {rate}) = 0 cells "
-            'per row, so nothing goes missing. Raise `rate` or allow more `columns`.',
+            f"mechanism='{mechanism}' hides floor({size} * {rate}) = 0 cells per {unit}, so "
+            f'nothing goes missing. {remedy}',
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
-    order = rng.random(shape).argsort(axis=1)
+    order = rng.random(shape).argsort(axis=axis)
     mask = np.zeros(shape, dtype=bool)
-    np.put_along_axis(mask, order[:, :per_row], True, axis=1)
+    np.put_along_axis(mask, np.take(order, np.arange(count), axis=axis), True, axis=axis)
     return mask
+
+
+def _mask_mcar_row(shape, rate, rng):
+    remedy = 'Raise `rate` or allow more `columns`.'
+    return _mask_fixed_count(shape, rate, rng, 1, 'mcar_row', 'row', remedy)
 
 
 def _mask_mcar_column(shape, rate, rng):
-    n_rows, n_columns = shape
-    per_column = int(np.floor(n_rows * rate))
-    if per_column == 0 and rate > 0:
-        warnings.warn(
-            f"mechanism='mcar_column' hides floor(n * rate) = floor({n_rows} * {rate}) = 0 "
-            'cells per column, so nothing goes missing. Raise `rate` or pass more rows.',
-            UserWarning,
-            stacklevel=3,
-        )
-
-    order = rng.random(shape).argsort(axis=0)
-    mask = np.zeros(shape, dtype=bool)
-    np.put_along_axis(mask, order[:per_column, :], True, axis=0)
-    return mask
+    remedy = 'Raise `rate` or pass more rows.'
+    return _mask_fixed_count(shape, rate, rng, 0, 'mcar_column', 'column', remedy)
 
 
 def _choose_inputs(candidates, input_fraction, rng):

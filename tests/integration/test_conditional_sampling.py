@@ -10,14 +10,6 @@ from sdv.sampling import Condition
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _table(num_rows=400, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=num_rows)

@@ -7,14 +7,6 @@ from sdv.metadata import Metadata
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _dependent_pair(num_rows, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=num_rows)

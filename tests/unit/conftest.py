@@ -8,15 +8,6 @@ from sdv_missdiff.synthesizer import MissDiffSynthesizer
 from tests.unit.tables import dependent_table, dependent_table_metadata
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    # Tiny networks run fastest on one thread, and the shared CPU is not oversubscribed.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def synthesizer():
     torch.set_num_threads(1)
