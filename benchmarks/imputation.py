@@ -27,12 +27,15 @@ Methods:
   a NaN block) and passed as numbers; the imputed block is argmaxed back. It is slow on CPU, so
   it runs on the first ``--forest-rows`` rows only and every method is also scored on those rows.
 - ``missdiff``: ``MissDiffSynthesizer`` fitted on the masked table (it learns from the holes),
-  then ``impute`` (plain inpainting) and ``missdiff_repaint`` (``num_resamples`` =
-  ``--resamples``).
+  then ``impute`` with its defaults: one draw per cell. ``missdiff_point``: ``impute(...,
+  point_estimate=True, num_draws=--draws)``, the mean (numbers) or most frequent value
+  (categories) of several draws, the kind of fill the other methods give. ``missdiff_repaint``:
+  one draw with RePaint resampling (``num_resamples`` = ``--resamples``).
 
-Then, with ``--conditional``: SDMetrics quality of 1,000 rows sampled with income fixed to
-'>50K' against the real '>50K' rows, next to the unconditional quality; with ``--time-rows``:
-wall time of ``impute`` on that many rows, default torch threads, with the load average.
+Then, with ``--conditional``: SDMetrics quality of 2,000 rows sampled with income fixed to
+'>50K' against the real '>50K' rows, for each ``--guidance`` scale, next to the quality of
+2,000 unconditional rows against the complete table; with ``--time-rows``: wall time of
+``impute`` on that many rows, default torch threads, with the load average.
 
 Example::
 
@@ -60,7 +63,15 @@ from sdv_missdiff.datasets import (
 from sdv_missdiff.missingness import simulate_missing
 
 RESULTS = Path(__file__).parent / 'results' / 'imputation'
-METHODS = ('mean', 'mice', 'missforest', 'forestdiffusion', 'missdiff', 'missdiff_repaint')
+METHODS = (
+    'mean',
+    'mice',
+    'missforest',
+    'forestdiffusion',
+    'missdiff',
+    'missdiff_point',
+    'missdiff_repaint',
+)
 NUMERICAL = list(ADULT_NUMERICAL_COLUMNS)
 CATEGORICAL = list(ADULT_CATEGORICAL_COLUMNS)
 DEFAULT_THREADS = torch.get_num_threads()
@@ -256,6 +267,7 @@ def fit_missdiff(masked, args):
         batch_size=args.batch_size,
         denoiser_width=args.width,
         denoiser_blocks=args.blocks,
+        conditional_share=args.conditional_share,
         verbose=False,
     )
     start = time.perf_counter()
@@ -295,9 +307,17 @@ def run_seed(seed, args, methods):
 
             start = time.perf_counter()
             resamples = args.resamples if method == 'missdiff_repaint' else 1
-            imputed = synthesizer.impute(masked, num_resamples=resamples)
+            point = method == 'missdiff_point'
+            synthesizer.reset_sampling()
+            imputed = synthesizer.impute(
+                masked, num_resamples=resamples, point_estimate=point, num_draws=args.draws
+            )
             seconds = time.perf_counter() - start
-            extra = {'fit_seconds': round(fit_seconds, 1), 'num_resamples': resamples}
+            extra = {
+                'fit_seconds': round(fit_seconds, 1),
+                'num_resamples': resamples,
+                'num_draws': args.draws if point else 1,
+            }
         else:
             imputed = globals()[f'impute_{method}'](masked, args)
             seconds = time.perf_counter() - start
@@ -321,26 +341,41 @@ def run_seed(seed, args, methods):
     return rows, synthesizer, complete, masked
 
 
-def conditional_fidelity(synthesizer, complete, num_rows=1000):
-    """Quality of income='>50K' samples next to unconditional ones."""
+def conditional_fidelity(synthesizer, complete, guidance_scales, num_rows=2000):
+    """Quality of income='>50K' samples for each guidance scale, next to unconditional ones."""
     from sdv.sampling import Condition
 
     from sdv_missdiff.evaluation import evaluate_fidelity
 
     metadata = get_adult_metadata()
+    synthesizer.reset_sampling()
     unconditional = synthesizer.sample(num_rows)['adult']
-    conditioned = synthesizer.sample_from_conditions([Condition({'income': '>50K'}, num_rows)])
-    conditioned = conditioned['adult']
+    unconditional_quality = evaluate_fidelity(complete, unconditional, metadata).score
     real_high = complete[complete['income'] == '>50K']
-    result = {
-        'rows': num_rows,
-        'unconditional_quality': evaluate_fidelity(complete, unconditional, metadata).score,
-        'conditional_quality': evaluate_fidelity(real_high, conditioned, metadata).score,
-        'condition_held': bool((conditioned['income'] == '>50K').all()),
-        'real_high_income_rows': len(real_high),
-    }
-    result['gap'] = result['unconditional_quality'] - result['conditional_quality']
-    return result
+    results = []
+    for scale in guidance_scales:
+        synthesizer.reset_sampling()
+        start = time.perf_counter()
+        conditioned = synthesizer.sample_from_conditions(
+            [Condition({'income': '>50K'}, num_rows)], guidance_scale=scale
+        )['adult']
+        seconds = time.perf_counter() - start
+        quality = evaluate_fidelity(real_high, conditioned, metadata).score
+        results.append(
+            {
+                'rows': num_rows,
+                'guidance_scale': scale,
+                'unconditional_quality': unconditional_quality,
+                'conditional_quality': quality,
+                'gap': unconditional_quality - quality,
+                'condition_held': bool((conditioned['income'] == '>50K').all()),
+                'sampling_seconds': round(seconds, 1),
+                'real_high_income_rows': len(real_high),
+            }
+        )
+        log(f'{results[-1]}')
+
+    return results
 
 
 def time_imputation(synthesizer, masked, num_rows):
@@ -418,7 +453,7 @@ def write_readme(results, conditional, timing, args):
         lines += [
             '## Conditional fidelity (income fixed to >50K)',
             '',
-            to_markdown(pd.DataFrame([conditional])),
+            to_markdown(pd.DataFrame(conditional)),
             '',
         ]
 
@@ -444,6 +479,13 @@ def main():
     parser.add_argument('--width', type=int, default=256, help='MissDiff denoiser width')
     parser.add_argument('--blocks', type=int, default=4, help='MissDiff denoiser blocks')
     parser.add_argument('--resamples', type=int, default=5, help='RePaint resamples (default 5)')
+    parser.add_argument('--draws', type=int, default=10, help='draws pooled by missdiff_point')
+    parser.add_argument(
+        '--conditional-share', type=float, default=0.5, help='MissDiff conditional_share'
+    )
+    parser.add_argument(
+        '--guidance', type=float, nargs='+', default=[0.0, 1.0, 2.0], help='guidance scales'
+    )
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--forest-rows', type=int, default=2000, help='ForestDiffusion rows')
     parser.add_argument('--forest-steps', type=int, default=20, help='ForestDiffusion n_t')
@@ -465,9 +507,8 @@ def main():
         if synthesizer is not None and seed == args.seeds[0]:
             if args.conditional:
                 log('conditional fidelity ...')
-                conditional = conditional_fidelity(synthesizer, complete)
-                pd.DataFrame([conditional]).to_csv(RESULTS / 'conditional.csv', index=False)
-                log(f'{conditional}')
+                conditional = conditional_fidelity(synthesizer, complete, args.guidance)
+                pd.DataFrame(conditional).to_csv(RESULTS / 'conditional.csv', index=False)
 
             if args.time_rows:
                 log(f'timing impute on {args.time_rows} rows ...')

@@ -156,6 +156,15 @@ class TableEncoder:
 
         return spans
 
+    @property
+    def column_index(self):
+        """numpy.ndarray: Position of the column that owns each model dimension."""
+        index = np.zeros(self.output_dimensions, dtype=np.int64)
+        for position, span in enumerate(self.column_spans.values()):
+            index[span] = position
+
+        return index
+
     def dimension_weights(self, power=1.0):
         """Weight ``1 / width ** power`` for each dimension of a column's block.
 

@@ -73,6 +73,12 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             ``k`` levels weighs ``k ** -column_balance``. 0 weighs every model dimension the same
             (the paper's plain mean, where wide one-hot blocks dominate); 1 weighs every column
             the same. Defaults to 1.
+        conditional_share (float):
+            Share of training rows on which the denoiser also learns to generate the rest of a
+            row from a random subset of its observed columns (given to it as clean input, and
+            left out of the loss). This is what conditional sampling and :meth:`impute` use;
+            0 trains the paper's unconditional model and imposes known cells by inpainting
+            (replacement) instead. From 0 to 1. Defaults to 0.5.
         sampling_steps (int or None):
             Number of reverse steps of the ancestral sampler, evenly spaced over the steps that
             still hold signal (the paper's schedule leaves none past step 78 of 100, so sampling
@@ -113,6 +119,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         beta_max=0.5,
         numerical_transform='quantile',
         column_balance=1.0,
+        conditional_share=0.5,
         sampling_steps=50,
         verbose=False,
         enable_gpu=True,
@@ -155,6 +162,14 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 'from 0 to 1.'
             )
 
+        if isinstance(conditional_share, bool) or not (
+            isinstance(conditional_share, (int, float)) and 0 <= conditional_share <= 1
+        ):
+            raise MissDiffInputError(
+                f"Invalid value {conditional_share!r} for 'conditional_share': it must be a "
+                'number from 0 to 1.'
+            )
+
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(
                 f'Invalid noise levels beta_min={beta_min!r}, beta_max={beta_max!r}: they must '
@@ -178,6 +193,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         self.beta_max = beta_max
         self.numerical_transform = numerical_transform
         self.column_balance = column_balance
+        self.conditional_share = conditional_share
         self.sampling_steps = sampling_steps
         self.verbose = verbose
         self.enable_gpu = enable_gpu
@@ -285,12 +301,15 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             epochs=self._resolve_epochs(len(training_data)),
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
+            conditional_share=self.conditional_share,
             sampling_steps=self.sampling_steps,
             verbose=self.verbose,
             enable_gpu=self.enable_gpu,
         )
         weights = self._encoder.dimension_weights(self.column_balance)
-        self._model.fit(values, observed, dimension_weights=weights)
+        self._model.fit(
+            values, observed, dimension_weights=weights, column_index=self._encoder.column_index
+        )
 
     def _resolve_epochs(self, num_rows):
         if self.epochs is not None:

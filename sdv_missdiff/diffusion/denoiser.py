@@ -51,6 +51,10 @@ class MLPDenoiser(nn.Module):
             Width of the sinusoidal step embedding. Defaults to 128.
         dropout (float):
             Dropout inside the blocks. Defaults to 0.
+        conditional (bool):
+            Also take a condition mask (dimensions where it is 1 hold clean known values
+            instead of noisy ones) and a missing mask (dimensions where it is 1 hold no
+            information at all), both as extra inputs. Defaults to ``False``.
     """
 
     def __init__(
@@ -60,8 +64,10 @@ class MLPDenoiser(nn.Module):
         num_blocks=4,
         time_dimensions=128,
         dropout=0.0,
+        conditional=False,
     ):
         super().__init__()
+        self.conditional = conditional
         self.time_dimensions = time_dimensions
         self.time_mlp = nn.Sequential(
             nn.Linear(time_dimensions, hidden_dimensions),
@@ -69,7 +75,8 @@ class MLPDenoiser(nn.Module):
             nn.Linear(hidden_dimensions, hidden_dimensions),
         )
         self.data_dimensions = data_dimensions
-        self.input_layer = nn.Linear(data_dimensions, hidden_dimensions)
+        input_dimensions = 3 * data_dimensions if conditional else data_dimensions
+        self.input_layer = nn.Linear(input_dimensions, hidden_dimensions)
         self.blocks = nn.ModuleList(
             ResidualBlock(hidden_dimensions, dropout) for _ in range(num_blocks)
         )
@@ -79,8 +86,36 @@ class MLPDenoiser(nn.Module):
             nn.Linear(hidden_dimensions, data_dimensions),
         )
 
-    def forward(self, noisy_rows, timesteps):
-        """Predict the noise in ``noisy_rows`` at integer steps ``timesteps``."""
+    def forward(self, noisy_rows, timesteps, condition_mask=None, missing_mask=None):
+        """Predict the noise in ``noisy_rows`` at integer steps ``timesteps``.
+
+        Args:
+            noisy_rows (torch.Tensor):
+                Rows at noise level ``timesteps``; for a conditional denoiser, the dimensions
+                where ``condition_mask`` is 1 hold clean known values instead.
+            timesteps (torch.Tensor):
+                Integer step of each row.
+            condition_mask (torch.Tensor or None):
+                1 where a dimension is a known condition. Only for a conditional denoiser;
+                ``None`` means nothing is known. Defaults to ``None``.
+            missing_mask (torch.Tensor or None):
+                1 where a dimension is missing from the training row (its value is 0 and means
+                nothing). Only for a conditional denoiser; ``None`` means nothing is missing, as
+                when sampling. Defaults to ``None``.
+
+        Returns:
+            torch.Tensor:
+                Predicted noise, shaped like ``noisy_rows``.
+        """
+        if self.conditional:
+            if condition_mask is None:
+                condition_mask = torch.zeros_like(noisy_rows)
+
+            if missing_mask is None:
+                missing_mask = torch.zeros_like(noisy_rows)
+
+            noisy_rows = torch.cat([noisy_rows, condition_mask, missing_mask], dim=1)
+
         # Rows share few distinct steps (one while sampling): embed each distinct step once.
         unique_steps, inverse = torch.unique(timesteps, return_inverse=True)
         time_embedding = self.time_mlp(timestep_embedding(unique_steps, self.time_dimensions))

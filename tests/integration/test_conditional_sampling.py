@@ -103,6 +103,19 @@ def test_conditions_steer_the_dependent_column(synthesizer):
     assert (high['color'] == 'warm').mean() > 0.75
 
 
+def test_conditions_steer_the_dependent_column_with_default_settings(synthesizer):
+    # Run: the conditional model with guidance, no RePaint resampling.
+    conditions = [Condition({'x': 1.5}, num_rows=100), Condition({'x': -1.5}, num_rows=100)]
+    sampled = synthesizer.sample_from_conditions(conditions)['table']
+    high, low = sampled.iloc[:100], sampled.iloc[100:]
+
+    # Assert: y = 2x + noise
+    assert high['y'].median() == pytest.approx(3.0, abs=0.6)
+    assert low['y'].median() == pytest.approx(-3.0, abs=0.6)
+    assert (high['color'] == 'warm').mean() > 0.9
+    assert (low['color'] == 'cold').mean() > 0.9
+
+
 def test_sample_remaining_columns_conditions_each_row_on_its_own_values(synthesizer):
     # Setup
     known = pd.DataFrame(

@@ -112,6 +112,51 @@ def test_multiple_imputation_stacks_completions_under_an_imputation_level(synthe
     assert list(pooled.index) == [0, 1, 2]
 
 
+def test_point_estimate_pools_draws_into_one_best_guess_per_cell(synthesizer):
+    # Setup
+    data = table_with_holes()
+    hidden = data.isna()
+
+    # Run
+    synthesizer.reset_sampling()
+    pooled = synthesizer.impute(data, point_estimate=True, num_draws=6)
+    synthesizer.reset_sampling()
+    draws = synthesizer.impute(data, num_imputations=6)
+
+    # Assert: same table contract as one draw.
+    assert pooled.index.equals(data.index)
+    pd.testing.assert_series_equal(pooled.dtypes, data.dtypes)
+    assert not pooled.isna().any().any()
+    for column in data.columns:
+        kept = ~hidden[column]
+        pd.testing.assert_series_equal(pooled.loc[kept, column], data.loc[kept, column])
+
+    # The same six draws (same seed), pooled: mean of numbers, most frequent category.
+    by_row = draws.groupby(level=1)
+    np.testing.assert_allclose(
+        pooled.loc[hidden['x'], 'x'], by_row['x'].mean()[hidden['x']], rtol=1e-6
+    )
+    for row in data.index[hidden['color']]:
+        counts = draws.xs(row, level=1)['color'].value_counts()
+        assert counts[pooled.loc[row, 'color']] == counts.max()
+
+    assert pooled.loc[hidden['flag'], 'flag'].isin([True, False]).all()
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'message'),
+    [
+        ({'point_estimate': True, 'num_imputations': 2}, 'Use num_imputations=1'),
+        ({'point_estimate': 'yes'}, "'point_estimate' must be True or False"),
+        ({'point_estimate': True, 'num_draws': 0}, "Invalid value 0 for 'num_draws'"),
+    ],
+)
+def test_point_estimate_rejects_bad_arguments(synthesizer, arguments, message):
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match=message):
+        synthesizer.impute(table_with_holes(), **arguments)
+
+
 def test_impute_shows_a_progress_bar_when_verbose(synthesizer, capsys):
     # Setup
     synthesizer.verbose = True
