@@ -33,12 +33,15 @@ synthesizer = MissDiffSynthesizer(
 )
 synthesizer.fit({'adult': incomplete})
 
-# 3. Impute: every observed cell is kept as given, every NaN is generated around it.
-#    num_resamples > 1 turns on RePaint resampling, which fits the holes to the observed cells
-#    better at a proportional cost.
-imputed = synthesizer.impute(incomplete, num_resamples=3)
-assert imputed.notna().all().all()
-assert (imputed[~hidden] == incomplete[~hidden]).sum().sum() == (~hidden).sum().sum()
+# 3. Impute: every observed cell is kept as given, every NaN is generated around it. By default
+#    each hole gets one draw from the model's distribution given the row's observed cells, so
+#    the completed table keeps the spread of real data. point_estimate=True instead pools
+#    several draws into a best guess per cell (their mean for numbers, their most frequent value
+#    for categories): lower error cell by cell, the kind of fill mean or MICE imputation gives.
+one_draw = synthesizer.impute(incomplete)
+best_guess = synthesizer.impute(incomplete, point_estimate=True, num_draws=5)
+assert best_guess.notna().all().all()
+assert (best_guess[~hidden] == incomplete[~hidden]).sum().sum() == (~hidden).sum().sum()
 
 # 4. Multiple imputation: 3 completions stacked under an 'imputation' index level.
 completions = synthesizer.impute(incomplete.head(200), num_imputations=3)
@@ -77,8 +80,12 @@ def categorical_accuracy(filled):
     )
 
 
-for name, filled in (('mean/mode', mean_imputed), ('MissDiff', imputed)):
+for name, filled in (
+    ('mean/mode', mean_imputed),
+    ('MissDiff, one draw', one_draw),
+    ('MissDiff, best guess', best_guess),
+):
     print(
-        f'{name:>9}: normalised RMSE {normalised_rmse(filled):.4f}, '
+        f'{name:>20}: normalised RMSE {normalised_rmse(filled):.4f}, '
         f'categorical accuracy {categorical_accuracy(filled):.3f}'
     )

@@ -178,3 +178,34 @@ def test_repaint_resampling_also_holds_conditions(synthesizer):
     # Assert
     assert list(sampled['x']) == [0.5, -0.5]
     assert not sampled.isna().any().any()
+
+
+def test_the_papers_unconditional_model_conditions_by_inpainting():
+    # Setup: conditional_share=0 trains the paper's model; known cells are pasted in.
+    torch.manual_seed(0)
+    data = _table()
+    data.loc[data.index % 4 == 0, 'y'] = np.nan
+    metadata = Metadata.detect_from_dataframes({'table': data})
+    synthesizer = MissDiffSynthesizer(
+        metadata,
+        epochs=120,
+        batch_size=100,
+        denoiser_width=64,
+        denoiser_blocks=2,
+        sampling_steps=25,
+        conditional_share=0,
+    )
+    synthesizer.fit({'table': data})
+
+    # Run: the default guidance has no conditional model to use and is ignored.
+    sampled = synthesizer.sample_from_conditions(
+        [Condition({'x': 1.5}, num_rows=100)], num_resamples=10
+    )['table']
+    imputed = synthesizer.impute(pd.DataFrame({'x': [1.0, np.nan], 'color': ['warm', None]}))
+
+    # Assert
+    assert synthesizer._model.denoiser.conditional is False
+    assert (sampled['x'] == 1.5).all()
+    assert sampled['y'].median() > 1.5
+    assert imputed.notna().all().all()
+    assert imputed['x'].iloc[0] == 1.0

@@ -42,6 +42,8 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'beta_min': 0.6}, 'beta_min < beta_max'),
         ({'num_timesteps': 1}, "'num_timesteps'"),
         ({'column_balance': 2}, "'column_balance'"),
+        ({'conditional_share': 1.5}, "'conditional_share'"),
+        ({'conditional_share': True}, "'conditional_share'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
