@@ -30,7 +30,12 @@ Methods:
   then ``impute`` with its defaults: one draw per cell. ``missdiff_point``: ``impute(...,
   point_estimate=True, num_draws=--draws)``, the mean (numbers) or most frequent value
   (categories) of several draws, the kind of fill the other methods give. ``missdiff_repaint``:
-  one draw with RePaint resampling (``num_resamples`` = ``--resamples``).
+  one draw with RePaint resampling (``num_resamples`` = ``--resamples``);
+  ``missdiff_point_repaint``: both.
+
+With ``--append``, the rows of methods not run now are kept from the earlier ``imputation.csv``
+(and the earlier conditional and timing tables when those are not re-run), so one method can be
+added to a committed run. Hand-written analysis lives in ``NOTES.md`` next to the results.
 
 Then, with ``--conditional``: SDMetrics quality of 2,000 rows sampled with income fixed to
 '>50K' against the real '>50K' rows, for each ``--guidance`` scale, next to the quality of
@@ -71,6 +76,7 @@ METHODS = (
     'missdiff',
     'missdiff_point',
     'missdiff_repaint',
+    'missdiff_point_repaint',
 )
 NUMERICAL = list(ADULT_NUMERICAL_COLUMNS)
 CATEGORICAL = list(ADULT_CATEGORICAL_COLUMNS)
@@ -306,8 +312,8 @@ def run_seed(seed, args, methods):
                 log(f'seed {seed}: MissDiff fitted in {fit_seconds:.0f} s')
 
             start = time.perf_counter()
-            resamples = args.resamples if method == 'missdiff_repaint' else 1
-            point = method == 'missdiff_point'
+            resamples = args.resamples if method.endswith('_repaint') else 1
+            point = method.startswith('missdiff_point')
             synthesizer.reset_sampling()
             imputed = synthesizer.impute(
                 masked, num_resamples=resamples, point_estimate=point, num_draws=args.draws
@@ -430,10 +436,10 @@ def write_readme(results, conditional, timing, args):
     lines = [
         '# Imputation benchmark: Adult, MCAR holes',
         '',
-        'Command:',
+        'Commands (in this order; `--append` keeps the rows of the methods it does not run):',
         '',
         '```',
-        'python ' + ' '.join(sys.argv),
+        *args.commands,
         '```',
         '',
         f'Settings: {vars(args)}. Machine: {platform.platform()}, {os.cpu_count()} CPUs '
@@ -465,7 +471,25 @@ def write_readme(results, conditional, timing, args):
             '',
         ]
 
+    if (RESULTS / 'NOTES.md').exists():
+        lines += ['Analysis, diagnostics and earlier runs: [NOTES.md](NOTES.md).', '']
+
     (RESULTS / 'README.md').write_text('\n'.join(lines))
+
+
+def _with_earlier_results(results, earlier, conditional, timing):
+    """Add the committed rows of methods (and tables) that this run did not redo."""
+    if earlier is not None:
+        earlier = earlier[~earlier['method'].isin(results['method'])]
+        results = pd.concat([earlier, results], ignore_index=True)
+
+    if conditional is None and (RESULTS / 'conditional.csv').exists():
+        conditional = pd.read_csv(RESULTS / 'conditional.csv').to_dict('records')
+
+    if timing is None and (RESULTS / 'timing.csv').exists():
+        timing = pd.read_csv(RESULTS / 'timing.csv').to_dict('records')[0]
+
+    return results, conditional, timing
 
 
 def main():
@@ -495,15 +519,31 @@ def main():
     parser.add_argument('--conditional', action='store_true', help='conditional fidelity')
     parser.add_argument('--time-rows', type=int, default=0, help='time impute on these rows')
     parser.add_argument('--threads', type=int, default=1, help='torch threads for fitting')
+    parser.add_argument(
+        '--append', action='store_true', help='keep earlier rows of the methods not run now'
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    earlier = None
+    commands = []
+    if args.append and (RESULTS / 'imputation.csv').exists():
+        earlier = pd.read_csv(RESULTS / 'imputation.csv')
+        if (RESULTS / 'commands.txt').exists():
+            commands = (RESULTS / 'commands.txt').read_text().splitlines()
+
+    args.commands = [*commands, 'python ' + ' '.join(sys.argv)]
+    (RESULTS / 'commands.txt').write_text('\n'.join(args.commands) + '\n')
     all_rows, conditional, timing = [], None, None
     for seed in args.seeds:
         rows, synthesizer, complete, masked = run_seed(seed, args, args.methods)
         all_rows += rows
-        pd.DataFrame(all_rows).to_csv(RESULTS / 'imputation.csv', index=False)
+        partial = pd.DataFrame(all_rows)
+        if earlier is not None:
+            partial = pd.concat([earlier[~earlier['method'].isin(partial['method'])], partial])
+
+        partial.to_csv(RESULTS / 'imputation.csv', index=False)
         if synthesizer is not None and seed == args.seeds[0]:
             if args.conditional:
                 log('conditional fidelity ...')
@@ -518,7 +558,12 @@ def main():
                 torch.set_num_threads(args.threads)
 
     args.seed = args.seeds[0]
-    write_readme(pd.DataFrame(all_rows), conditional, timing, args)
+    results = pd.DataFrame(all_rows)
+    if args.append:
+        results, conditional, timing = _with_earlier_results(results, earlier, conditional, timing)
+        results.to_csv(RESULTS / 'imputation.csv', index=False)
+
+    write_readme(results, conditional, timing, args)
     log(f'wrote {RESULTS}')
 
 
