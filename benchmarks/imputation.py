@@ -421,6 +421,7 @@ def to_markdown(frame):
 
 def write_readme(results, conditional, timing, args):
     """Write the markdown summary."""
+    settings = {key: value for key, value in vars(args).items() if key != 'commands'}
     table = results.copy()
     columns = [
         'method',
@@ -442,7 +443,7 @@ def write_readme(results, conditional, timing, args):
         *args.commands,
         '```',
         '',
-        f'Settings: {vars(args)}. Machine: {platform.platform()}, {os.cpu_count()} CPUs '
+        f'Settings: {settings}. Machine: {platform.platform()}, {os.cpu_count()} CPUs '
         f'(shared). Baselines and MissDiff training ran with {args.threads} torch/BLAS thread(s).',
         '',
         '`nrmse`: per numerical column, RMSE over the hidden cells divided by the column range '
