@@ -26,8 +26,7 @@ def _table(num_rows=400, seed=0):
     )
 
 
-@pytest.fixture(scope='module')
-def synthesizer():
+def _fitted_synthesizer(**arguments):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     data = _table()
@@ -41,9 +40,15 @@ def synthesizer():
         denoiser_width=64,
         denoiser_blocks=2,
         sampling_steps=25,
+        **arguments,
     )
     synthesizer.fit({'table': data})
     return synthesizer
+
+
+@pytest.fixture(scope='module')
+def synthesizer():
+    return _fitted_synthesizer()
 
 
 @pytest.mark.parametrize(
@@ -182,20 +187,7 @@ def test_repaint_resampling_also_holds_conditions(synthesizer):
 
 def test_the_papers_unconditional_model_conditions_by_inpainting():
     # Setup: conditional_share=0 trains the paper's model; known cells are pasted in.
-    torch.manual_seed(0)
-    data = _table()
-    data.loc[data.index % 4 == 0, 'y'] = np.nan
-    metadata = Metadata.detect_from_dataframes({'table': data})
-    synthesizer = MissDiffSynthesizer(
-        metadata,
-        epochs=120,
-        batch_size=100,
-        denoiser_width=64,
-        denoiser_blocks=2,
-        sampling_steps=25,
-        conditional_share=0,
-    )
-    synthesizer.fit({'table': data})
+    synthesizer = _fitted_synthesizer(conditional_share=0)
 
     # Run: the default guidance has no conditional model to use and is ignored.
     sampled = synthesizer.sample_from_conditions(
