@@ -15,6 +15,14 @@ def check_positive_int(name, value):
         )
 
 
+def check_fraction(name, value):
+    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is a number from 0 to 1."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 <= value <= 1):
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}': it must be a number from 0 to 1."
+        )
+
+
 def check_choice(name, value, choices):
     """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is one of ``choices``."""
     if value not in choices:

@@ -12,7 +12,7 @@ from sdv.errors import InvalidDataError, NotFittedError
 from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv.single_table.utils import detect_discrete_columns
 
-from sdv_missdiff._validation import check_choice, check_positive_int
+from sdv_missdiff._validation import check_choice, check_fraction, check_positive_int
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import NUMERICAL_TRANSFORMS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
@@ -154,21 +154,8 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 'number.'
             )
 
-        if isinstance(column_balance, bool) or not (
-            isinstance(column_balance, (int, float)) and 0 <= column_balance <= 1
-        ):
-            raise MissDiffInputError(
-                f"Invalid value {column_balance!r} for 'column_balance': it must be a number "
-                'from 0 to 1.'
-            )
-
-        if isinstance(conditional_share, bool) or not (
-            isinstance(conditional_share, (int, float)) and 0 <= conditional_share <= 1
-        ):
-            raise MissDiffInputError(
-                f"Invalid value {conditional_share!r} for 'conditional_share': it must be a "
-                'number from 0 to 1.'
-            )
+        check_fraction('column_balance', column_balance)
+        check_fraction('conditional_share', conditional_share)
 
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(

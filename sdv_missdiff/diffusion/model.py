@@ -134,6 +134,7 @@ class MaskedDiffusionModel:
         self._upper = None
         self._dimension_weights = None
         self._column_index = None
+        self._num_columns = 0
 
     @property
     def conditional(self):
@@ -190,6 +191,7 @@ class MaskedDiffusionModel:
             column_index = np.arange(values.shape[1])
 
         self._column_index = torch.as_tensor(column_index, dtype=torch.long, device=self.device)
+        self._num_columns = int(np.max(column_index)) + 1 if len(column_index) else 0
         self._set_bounds(x_all, m_all)
         num_rows = x_all.shape[0]
         batch_size = min(self.batch_size, num_rows)
@@ -268,8 +270,9 @@ class MaskedDiffusionModel:
         # drawn per row from U(0, 1), so the model sees every amount of known cells, from
         # almost none (conditional sampling) to almost all (imputation).
         num_rows = observed.shape[0]
-        num_columns = int(self._column_index.max()) + 1
-        uniform = torch.rand((num_rows, num_columns + 2), device=self.device, generator=generator)
+        uniform = torch.rand(
+            (num_rows, self._num_columns + 2), device=self.device, generator=generator
+        )
         conditioned_row = uniform[:, :1] < self.conditional_share
         rate = uniform[:, 1:2]
         chosen_columns = (uniform[:, 2:] < rate) & conditioned_row

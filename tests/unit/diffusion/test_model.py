@@ -133,6 +133,7 @@ def test_condition_draw_takes_whole_observed_columns_of_a_share_of_rows():
     # Setup: 3 columns over 5 dimensions (a 3-wide one-hot block in the middle).
     model = MaskedDiffusionModel(conditional_share=0.5, enable_gpu=False)
     model._column_index = torch.tensor([0, 1, 1, 1, 2])
+    model._num_columns = 3
     observed = torch.ones(4000, 5)
     observed[::3, 1:4] = 0
     generator = torch.Generator().manual_seed(0)
