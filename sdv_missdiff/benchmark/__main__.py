@@ -9,6 +9,16 @@ Figure 1 of the paper (the Bayesian network over missing rates)::
 
     python -m sdv_missdiff.benchmark --dataset bayesian_network --rate 0.1 0.3 0.5 0.7 0.9 \
         --systems missdiff diff_mean diff_delete gaussian_copula
+
+Results (``results.csv``, ``README.md``, ``run.json``, ``errors.md`` when a run failed, and PNG
+plots) go to a new folder ``./missdiff-benchmark/<dataset>-<YYYYmmdd-HHMMSS>`` of the working
+directory (``-2``, ``-3``, ... added if that name is taken), or to ``--output DIR``. A ``DIR``
+that already holds benchmark results is refused unless ``--overwrite`` is given, which deletes
+only the files the benchmark writes (stale plots included) before the run and keeps every other
+file.
+
+Exit status: 0 when at least one run succeeded (a warning on stderr counts the runs that did
+not), 1 when none did, 2 for invalid arguments or a refused ``--output``.
 """
 
 import argparse
@@ -19,16 +29,24 @@ import shlex
 import sys
 import time
 from importlib import metadata as package_metadata
+from pathlib import Path
 
 import torch
 
 from sdv_missdiff.benchmark.datasets import DATASETS
-from sdv_missdiff.benchmark.report import write_report
+from sdv_missdiff.benchmark.report import (
+    ERRORS_FILE,
+    REPORT_FILES,
+    existing_report_files,
+    remove_report_files,
+    write_report,
+)
 from sdv_missdiff.benchmark.runner import run_benchmark
 from sdv_missdiff.benchmark.systems import DIFFUSION_SYSTEMS, NEURAL_SYSTEMS, SYSTEMS
 from sdv_missdiff.missingness import MECHANISMS
 
 PARAM_GROUPS = {'diffusion': DIFFUSION_SYSTEMS, 'neural': NEURAL_SYSTEMS}
+DEFAULT_OUTPUT_FOLDER = 'missdiff-benchmark'
 
 
 def _rate(text):
@@ -173,9 +191,107 @@ def build_parser():
     parser.add_argument(
         '--output',
         default=None,
-        help='output folder (default: benchmarks/results/benchmark/<dataset>)',
+        metavar='DIR',
+        help=(
+            f'results folder (default: a new folder ./{DEFAULT_OUTPUT_FOLDER}/<dataset>-'
+            '<YYYYmmdd-HHMMSS> of the working directory, never an existing one); a DIR that '
+            'already holds benchmark results is refused unless --overwrite is given'
+        ),
+    )
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help=(
+            f'let --output DIR hold earlier results: before the run, delete from it only the '
+            f'files the benchmark writes ({", ".join(REPORT_FILES)}); other files are kept'
+        ),
     )
     return parser
+
+
+def default_output(dataset, root=None, now=None):
+    """Create a new, empty results folder ``<root>/missdiff-benchmark/<dataset>-<timestamp>``.
+
+    Args:
+        dataset (str):
+            The data set of the run.
+        root (str or pathlib.Path or None):
+            Folder that holds ``missdiff-benchmark``. Defaults to None (the working directory).
+        now (float or None):
+            Seconds since the epoch of the timestamp (``YYYYmmdd-HHMMSS``, local time).
+            Defaults to None (now).
+
+    Returns:
+        pathlib.Path:
+            The folder, just created; ``-2``, ``-3``, ... is added to the name if it is taken.
+    """
+    root = Path.cwd() if root is None else Path(root)
+    stamp = time.strftime('%Y%m%d-%H%M%S', time.localtime(now))
+    base = root / DEFAULT_OUTPUT_FOLDER / f'{dataset}-{stamp}'
+    base.parent.mkdir(parents=True, exist_ok=True)
+    path, number = base, 1
+    while True:
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            number += 1
+            path = base.with_name(f'{base.name}-{number}')
+
+
+def _prepare_output(parser, args):
+    """Return the results folder and whether it was created for this run (see ``--output``)."""
+    if args.output is None:
+        return default_output(args.dataset), True
+
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        parser.error(f'argument --output: {output} exists and is not a folder')
+
+    existing = existing_report_files(output)
+    if existing and not args.overwrite:
+        parser.error(
+            f'argument --output: {output} already holds benchmark results '
+            f'({", ".join(path.name for path in existing)}). Pass --overwrite to replace them '
+            '(only the files the benchmark writes are deleted), choose another folder, or leave '
+            '--output out to get a new folder.'
+        )
+
+    removed = remove_report_files(output)
+    if removed:
+        names = ', '.join(path.name for path in removed)
+        print(f'--overwrite: deleted the earlier results in {output} ({names})', flush=True)
+
+    created = not output.exists()
+    output.mkdir(parents=True, exist_ok=True)
+    return output, created
+
+
+def _check_failures(results, output):
+    """Warn on stderr about runs that did not succeed; exit with status 1 if none did."""
+    statuses = results['status'].value_counts()
+    succeeded = int(statuses.get('ok', 0))
+    unfinished = len(results) - succeeded
+    if not unfinished:
+        return
+
+    breakdown = ', '.join(
+        f'{count} {status}' for status, count in statuses.items() if status != 'ok'
+    )
+    where = f'whole errors in {Path(output) / ERRORS_FILE}'
+    if not succeeded:
+        print(
+            f'error: none of the {len(results)} runs succeeded ({breakdown}); {where}',
+            file=sys.stderr,
+            flush=True,
+        )
+        raise SystemExit(1)
+
+    print(
+        f'warning: {unfinished} of {len(results)} runs did not succeed ({breakdown}); {where}',
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _versions():
@@ -190,7 +306,21 @@ def _versions():
 
 
 def main(argv=None):
-    """Run the benchmark command and write its results."""
+    """Run the benchmark command and write its results.
+
+    Args:
+        argv (list[str] or None):
+            The command line arguments. Defaults to None (``sys.argv[1:]``).
+
+    Returns:
+        pandas.DataFrame:
+            One row per run (what :func:`sdv_missdiff.benchmark.runner.run_benchmark` returns).
+
+    Raises:
+        SystemExit:
+            With status 2 for invalid arguments or an ``--output`` folder that already holds
+            results (without ``--overwrite``), with status 1 when no run succeeded.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -199,7 +329,7 @@ def main(argv=None):
     except ValueError as error:
         parser.error(str(error))
 
-    output = args.output or os.path.join('benchmarks', 'results', 'benchmark', args.dataset)
+    output, created = _prepare_output(parser, args)
     command = 'python -m sdv_missdiff.benchmark ' + shlex.join(argv)
     print(f'{command}\nresults go to {output}', flush=True)
     notes = [
@@ -213,20 +343,28 @@ def main(argv=None):
     def save(partial):
         write_report(partial, output, command, notes, plots=False)
 
-    results = run_benchmark(
-        args.dataset,
-        args.mechanism,
-        args.rate,
-        args.seeds,
-        args.systems,
-        system_settings=settings,
-        num_rows=args.rows,
-        num_test_rows=args.test_rows,
-        on_result=save,
-    )
+    try:
+        results = run_benchmark(
+            args.dataset,
+            args.mechanism,
+            args.rate,
+            args.seeds,
+            args.systems,
+            system_settings=settings,
+            num_rows=args.rows,
+            num_test_rows=args.test_rows,
+            on_result=save,
+        )
+    except BaseException:
+        if created and not any(output.iterdir()):
+            output.rmdir()  # stopped before the first result: leave no empty folder behind
+
+        raise
+
     notes.append(f'Total wall time: {time.perf_counter() - start:.0f} s.')
     written = write_report(results, output, command, notes)
     print('\n'.join(str(path) for path in written), flush=True)
+    _check_failures(results, output)
     return results
 
 

@@ -2,10 +2,14 @@
 
 ``python -m sdv_missdiff.benchmark.report DIR`` redraws the markdown and the plots of a finished
 (or stopped) run from its ``results.csv`` and ``run.json``.
+
+The plots need matplotlib (``pip install 'sdv-missdiff[benchmark]'``); it is imported only when
+a plot is drawn, and without it the plots are skipped with a printed note.
 """
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +30,66 @@ LABELS = {
     'tvae': 'TVAE',
     'forest_diffusion': 'ForestDiffusion',
 }
+PLOT_FILES = ('scores.png', 'fidelity_vs_rate.png', 'utility_vs_rate.png')
+ERRORS_FILE = 'errors.md'
+REPORT_FILES = ('results.csv', 'README.md', 'run.json', ERRORS_FILE) + PLOT_FILES
+"""Every file name :func:`write_report` writes; no other file of a results folder is touched."""
+MATPLOTLIB_MISSING = (
+    "Plots skipped: matplotlib is not installed (pip install 'sdv-missdiff[benchmark]')."
+)
+
+
+def _pyplot():
+    """Return ``matplotlib.pyplot`` with the ``Agg`` backend, imported on first use.
+
+    Raises:
+        ImportError:
+            If matplotlib is not installed, with the command that installs it.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "Drawing the benchmark plots needs matplotlib: pip install 'sdv-missdiff[benchmark]'."
+        ) from error
+
+    return plt
+
+
+def existing_report_files(output):
+    """The files of a folder that :func:`write_report` writes (results of an earlier run).
+
+    Args:
+        output (str or pathlib.Path):
+            The folder.
+
+    Returns:
+        list[pathlib.Path]:
+            The existing files among :data:`REPORT_FILES` (empty if the folder does not exist).
+    """
+    output = Path(output)
+    return [output / name for name in REPORT_FILES if (output / name).is_file()]
+
+
+def remove_report_files(output):
+    """Delete the files :func:`write_report` writes from a folder; every other file is kept.
+
+    Args:
+        output (str or pathlib.Path):
+            The folder.
+
+    Returns:
+        list[pathlib.Path]:
+            The files deleted.
+    """
+    removed = existing_report_files(output)
+    for path in removed:
+        path.unlink()
+
+    return removed
 
 
 def _system_order(results):
@@ -74,6 +138,46 @@ def _format(mean, std, digits=3):
 
 def _one_line(text):
     return ' '.join(str(text).split())
+
+
+def _run_label(row):
+    return f'{row["system"]}, {row["mechanism"]} {row["rate"]:g}, seed {row["seed"]}'
+
+
+def _fenced(text):
+    text = str(text).rstrip('\n')
+    fence = '```'
+    while fence in text:
+        fence += '`'
+
+    return [fence + 'text', text, fence]
+
+
+def errors_report(results):
+    """Markdown of every run that did not finish, with its whole error and traceback.
+
+    Args:
+        results (pandas.DataFrame):
+            One row per run.
+
+    Returns:
+        str or None:
+            The markdown text, or None when every run succeeded.
+    """
+    failed = results[results['status'] != 'ok']
+    if failed.empty:
+        return None
+
+    lines = [f'# Runs that did not finish ({len(failed)} of {len(results)})', '']
+    for number, (_, row) in enumerate(failed.iterrows(), start=1):
+        lines += [f'## {number}. {_run_label(row)}: {row["status"]}', ''] + _fenced(row['error'])
+        traceback = row.get('traceback')
+        if isinstance(traceback, str) and traceback.strip():
+            lines += ['', 'Traceback:', ''] + _fenced(traceback)
+
+        lines.append('')
+
+    return '\n'.join(lines)
 
 
 def _failure_note(results, keys):
@@ -184,12 +288,16 @@ def markdown_report(results, command=None, notes=None):
     ]
     failed = results[results['status'] != 'ok']
     if len(failed):
-        lines += ['## Runs that did not finish', '']
+        lines += [
+            '## Runs that did not finish',
+            '',
+            f'Errors on one line, long ones shortened; the whole messages and tracebacks are in '
+            f'[{ERRORS_FILE}]({ERRORS_FILE}) and in the `error` column of `results.csv`.',
+            '',
+        ]
         for _, row in failed.iterrows():
-            lines.append(
-                f'- {row["system"]}, {row["mechanism"]} {row["rate"]:g}, seed {row["seed"]}: '
-                f'{row["status"]} ({_one_line(row["error"])[:300]})'
-            )
+            error = textwrap.shorten(_one_line(row['error']), width=300, placeholder=' ...')
+            lines.append(f'- {_run_label(row)}: {row["status"]} ({error})')
 
         lines.append('')
 
@@ -207,12 +315,12 @@ def plot_bars(results, path):
             One row per run.
         path (str or pathlib.Path):
             PNG file to write.
+
+    Raises:
+        ImportError:
+            If matplotlib is not installed.
     """
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     summary = summarize(results)
     settings = list(dict.fromkeys(zip(summary['mechanism'], summary['rate'])))
     systems = _system_order(results)
@@ -261,12 +369,12 @@ def plot_rate_lines(results, path, metric='fidelity'):
             PNG file to write.
         metric (str):
             The metric to plot. Defaults to ``'fidelity'``.
+
+    Raises:
+        ImportError:
+            If matplotlib is not installed.
     """
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     summary = summarize(results)
     mechanisms = list(dict.fromkeys(summary['mechanism']))
     figure, axes = plt.subplots(1, len(mechanisms), figsize=(6 * len(mechanisms), 4.5))
@@ -295,7 +403,13 @@ def plot_rate_lines(results, path, metric='fidelity'):
 
 
 def write_report(results, output, command=None, notes=None, plots=True):
-    """Write ``results.csv``, ``README.md`` and the PNG plots into ``output``.
+    """Write ``results.csv``, ``README.md``, ``run.json``, ``errors.md`` and the PNG plots.
+
+    All go into ``output``. ``errors.md`` (the whole error and traceback of every run that did
+    not finish) is written when a run failed and deleted otherwise. With ``plots``, the PNG plots
+    of an earlier run that this one does not redraw are deleted, so no stale plot stays beside
+    the new results; without matplotlib the plots are skipped with a printed note. No other file
+    of ``output`` is touched.
 
     Args:
         results (pandas.DataFrame):
@@ -317,16 +431,40 @@ def write_report(results, output, command=None, notes=None, plots=True):
     output.mkdir(parents=True, exist_ok=True)
     written = [output / 'results.csv', output / 'README.md', output / 'run.json']
     results.to_csv(written[0], index=False)
-    written[2].write_text(json.dumps({'command': command, 'notes': notes}, indent=2) + '\n')
     written[1].write_text(markdown_report(results, command, notes), encoding='utf-8')
-    if plots and (results['status'] == 'ok').any():
-        written.append(output / 'scores.png')
-        plot_bars(results, written[-1])
+    written[2].write_text(json.dumps({'command': command, 'notes': notes}, indent=2) + '\n')
+    errors = errors_report(results)
+    if errors is None:
+        (output / ERRORS_FILE).unlink(missing_ok=True)
+    else:
+        written.append(output / ERRORS_FILE)
+        written[-1].write_text(errors, encoding='utf-8')
+
+    if not plots:
+        return written
+
+    try:
+        _pyplot()
+    except ImportError:
+        print(MATPLOTLIB_MISSING, flush=True)
+        return written
+
+    drawn = []
+    if (results['status'] == 'ok').any():
+        drawn.append((output / 'scores.png', plot_bars, {}))
         if results['rate'].nunique() > 1:
-            written.append(output / 'fidelity_vs_rate.png')
-            plot_rate_lines(results, written[-1])
-            written.append(output / 'utility_vs_rate.png')
-            plot_rate_lines(results, written[-1], metric='utility_accuracy')
+            drawn.append((output / 'fidelity_vs_rate.png', plot_rate_lines, {}))
+            drawn.append(
+                (output / 'utility_vs_rate.png', plot_rate_lines, {'metric': 'utility_accuracy'})
+            )
+
+    for name in PLOT_FILES:
+        if output / name not in [path for path, _, _ in drawn]:
+            (output / name).unlink(missing_ok=True)
+
+    for path, plot, arguments in drawn:
+        plot(results, path, **arguments)
+        written.append(path)
 
     return written
 

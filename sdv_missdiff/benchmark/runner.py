@@ -2,6 +2,7 @@
 
 import json
 import time
+import traceback
 import warnings
 
 import numpy as np
@@ -39,11 +40,16 @@ RESULT_COLUMNS = (
     'complete_rows_share',
     'synthetic_missing_share',
     'settings',
+    'traceback',
 )
 
 
 def _log(message):
     print(f'[{time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def _describe(error):
+    return f'{type(error).__name__}: {error}'
 
 
 def validate_settings(mechanisms, rates, seeds, systems):
@@ -129,8 +135,8 @@ def run_benchmark(
     """Run every system on every (mechanism, rate, seed) masking of a data set.
 
     Every system of one (mechanism, rate, seed) fits the same masked table. A system that
-    raises is recorded with ``status='failed'`` (or ``'not installed'``) and its error message,
-    and the benchmark goes on.
+    raises is recorded with ``status='failed'`` (or ``'not installed'``), its whole error
+    (``'<ExceptionType>: <message>'``) and, for a failure, its traceback; the benchmark goes on.
 
     Args:
         dataset (str):
@@ -192,11 +198,15 @@ def run_benchmark(
                             f'{row["utility_accuracy"]:.4f}, fit {row["fit_s"]:.1f} s'
                         )
                     except SystemNotInstalledError as error:
-                        row.update(status='not installed', error=str(error))
-                        _log(f'{label} {name}: not installed')
+                        row.update(status='not installed', error=_describe(error))
+                        _log(f'{label} {name}: not installed ({row["error"]})')
                     except Exception as error:  # a crashed system is recorded; the rest go on
-                        row.update(status='failed', error=f'{type(error).__name__}: {error}')
-                        _log(f'{label} {name}: FAILED ({row["error"][:200]})')
+                        row.update(
+                            status='failed',
+                            error=_describe(error),
+                            traceback=traceback.format_exc(),
+                        )
+                        _log(f'{label} {name}: FAILED ({row["error"]})')
 
                     rows.append(row)
                     if on_result is not None:

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,6 +8,7 @@ from sdv_missdiff.benchmark.report import (
     main,
     markdown_report,
     pivot_table,
+    plot_bars,
     summarize,
     write_report,
 )
@@ -91,6 +94,7 @@ def test_write_report_files(tmp_path):
     names = sorted(path.name for path in written)
     assert names == [
         'README.md',
+        'errors.md',
         'fidelity_vs_rate.png',
         'results.csv',
         'run.json',
@@ -113,3 +117,101 @@ def test_main_redraws_a_report(tmp_path, capsys):
     assert 'Command: `python -m x`' in (tmp_path / 'README.md').read_text()
     assert (tmp_path / 'scores.png').exists()
     assert 'README.md' in capsys.readouterr().out
+
+
+def _long_failure():
+    message = (
+        'The provided data does not match the metadata:\n'
+        + '\n\n'.join(
+            f'Column {column!r} has no observed value, so nothing can be learned.'
+            for column in 'ABCDEFGH'
+        )
+        + ' THE-LAST-WORD'
+    )
+    results = _results()
+    results.loc[len(results) - 1, 'error'] = f'InvalidDataError: {message}'
+    results['traceback'] = None
+    results.loc[len(results) - 1, 'traceback'] = (
+        'Traceback (most recent call last):\n  File "x.py", line 1, in fit\n'
+        f'InvalidDataError: {message}\n'
+    )
+    return results, f'InvalidDataError: {message}'
+
+
+def test_write_report_keeps_errors_whole(tmp_path):
+    # Setup
+    results, error = _long_failure()
+
+    # Run
+    write_report(results, tmp_path, plots=False)
+
+    # Assert
+    saved = pd.read_csv(tmp_path / 'results.csv')
+    assert saved.loc[len(saved) - 1, 'error'] == error
+    errors = (tmp_path / 'errors.md').read_text()
+    assert '## 1. ctgan, mcar_independent 0.2, seed 0: failed' in errors
+    assert error in errors
+    assert 'Traceback (most recent call last):' in errors
+    readme = (tmp_path / 'README.md').read_text()
+    assert '[errors.md](errors.md)' in readme
+    (line,) = [line for line in readme.splitlines() if line.startswith('- ctgan')]
+    shortened = line.removeprefix('- ctgan, mcar_independent 0.2, seed 0: failed (')
+    assert shortened.endswith(' ...)')
+    one_line = ' '.join(error.split())
+    assert one_line.startswith(shortened.removesuffix(' ...)') + ' ')
+    assert 'THE-LAST-WORD' not in line
+
+
+def test_write_report_removes_its_own_stale_files_only(tmp_path):
+    # Setup
+    several_rates = pd.concat([_results(), _results().assign(rate=0.5)], ignore_index=True)
+    write_report(several_rates, tmp_path)
+    (tmp_path / 'notes.txt').write_text('mine')
+    all_ok = _results().query("status == 'ok'")
+
+    # Run
+    written = write_report(all_ok, tmp_path)
+
+    # Assert
+    assert sorted(path.name for path in written) == [
+        'README.md',
+        'results.csv',
+        'run.json',
+        'scores.png',
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        'README.md',
+        'notes.txt',
+        'results.csv',
+        'run.json',
+        'scores.png',
+    ]
+
+
+def test_write_report_without_matplotlib_skips_plots(tmp_path, monkeypatch, capsys):
+    # Setup
+    monkeypatch.setitem(sys.modules, 'matplotlib', None)
+    monkeypatch.setitem(sys.modules, 'matplotlib.pyplot', None)
+
+    # Run
+    written = write_report(_results(), tmp_path)
+
+    # Assert
+    assert sorted(path.name for path in written) == [
+        'README.md',
+        'errors.md',
+        'results.csv',
+        'run.json',
+    ]
+    assert capsys.readouterr().out == (
+        "Plots skipped: matplotlib is not installed (pip install 'sdv-missdiff[benchmark]').\n"
+    )
+
+
+def test_plot_bars_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    # Setup
+    monkeypatch.setitem(sys.modules, 'matplotlib', None)
+
+    # Run and Assert
+    with pytest.raises(ImportError, match=r"pip install 'sdv-missdiff\[benchmark\]'"):
+        plot_bars(_results(), tmp_path / 'scores.png')

@@ -8,8 +8,11 @@ from sdv_missdiff.benchmark.systems import SDVSystem
 
 
 class _CrashingSystem:
+    def __init__(self, message):
+        self.message = message
+
     def fit(self, table):
-        raise RuntimeError('boom')
+        raise RuntimeError(self.message)
 
     def sample(self, num_rows):
         raise AssertionError('never sampled')
@@ -17,7 +20,7 @@ class _CrashingSystem:
 
 def _make_system(name, metadata, table_name, settings=None):
     if name == 'ctgan':
-        return _CrashingSystem()
+        return _CrashingSystem((settings or {}).get('message', 'boom'))
 
     from sdv.single_table import GaussianCopulaSynthesizer
 
@@ -96,3 +99,30 @@ def test_run_benchmark_invalid_settings(arguments, message):
     # Run and Assert
     with pytest.raises(ValueError, match=message):
         run_benchmark('bayesian_network', **settings)
+
+
+def test_run_benchmark_keeps_the_whole_error_and_its_traceback(capsys):
+    # Setup
+    message = 'first line\n' + ' '.join(f'word{number}' for number in range(100)) + ' THE-END'
+
+    # Run
+    with patch('sdv_missdiff.benchmark.runner.make_system', side_effect=_make_system):
+        results = run_benchmark(
+            'bayesian_network',
+            ['mcar_independent'],
+            [0.2],
+            seeds=1,
+            systems=['ctgan'],
+            system_settings={'ctgan': {'message': message}},
+            num_rows=50,
+            num_test_rows=50,
+        )
+
+    # Assert
+    assert results.loc[0, 'status'] == 'failed'
+    assert results.loc[0, 'error'] == f'RuntimeError: {message}'
+    traceback = results.loc[0, 'traceback']
+    assert traceback.startswith('Traceback (most recent call last):')
+    assert 'raise RuntimeError(self.message)' in traceback
+    assert traceback.rstrip('\n').endswith(f'RuntimeError: {message}')
+    assert f'FAILED (RuntimeError: {message})' in capsys.readouterr().out
