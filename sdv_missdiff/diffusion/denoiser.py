@@ -119,7 +119,13 @@ class MLPDenoiser(nn.Module):
         # Rows share few distinct steps (one while sampling): embed each distinct step once.
         unique_steps, inverse = torch.unique(timesteps, return_inverse=True)
         time_embedding = self.time_mlp(timestep_embedding(unique_steps, self.time_dimensions))
-        time_embedding = time_embedding[inverse]
+        if torch.is_grad_enabled():
+            # Spread by a one-hot product, not by indexing: the backward of indexing adds
+            # gradients in thread order on a CPU, so seeded fits differed with 2+ threads.
+            rows = nn.functional.one_hot(inverse, len(unique_steps)).to(time_embedding.dtype)
+            time_embedding = rows @ time_embedding
+        else:
+            time_embedding = time_embedding[inverse]
         hidden = self.input_layer(noisy_rows)
         for block in self.blocks:
             hidden = block(hidden, time_embedding)
