@@ -1,6 +1,10 @@
 """Choice of the torch device, shared by every torch model of the package."""
 
+import logging
+
 import torch
+
+LOGGER = logging.getLogger(__name__)
 
 
 def get_device(enable_gpu=True):
@@ -20,5 +24,8 @@ def get_device(enable_gpu=True):
     mps = getattr(torch.backends, 'mps', None)
     if enable_gpu and mps is not None and mps.is_available():
         return torch.device('mps')
+
+    if enable_gpu:
+        LOGGER.info('enable_gpu=True but no CUDA or MPS device is available: using the CPU.')
 
     return torch.device('cpu')
