@@ -31,7 +31,9 @@ def main(argv=None):
     parser.add_argument('--rate', type=float, default=0.2, help='share of cells hidden')
     parser.add_argument('--epochs', type=int, default=None, help='MissDiff epochs')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--verbose', action='store_true', help='show the training progress bar')
+    parser.add_argument(
+        '--verbose', action='store_true', help="show MissDiff's training progress bar and loss"
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings('ignore', module='sdv')
     warnings.filterwarnings('ignore', module='sdmetrics')
@@ -50,20 +52,31 @@ def main(argv=None):
         ),
         'GaussianCopulaSynthesizer': GaussianCopulaSynthesizer(metadata),
     }
-    print(f'{"synthesizer":<27}{"quality":>9}{"shapes":>9}{"pairs":>9}{"fit s":>8}{"sample s":>10}')
     torch.manual_seed(args.seed)
+    rows = []
     for name, synthesizer in synthesizers.items():
+        hint = (
+            '' if args.verbose or name != 'MissDiffSynthesizer' else ' (--verbose shows progress)'
+        )
+        print(f'Fitting {name} on {len(observed):,} rows{hint} ...', flush=True)
         start = time.perf_counter()
         synthesizer.fit({ADULT_TABLE_NAME: observed})
         fit_seconds = time.perf_counter() - start
+        print(f'  fitted in {fit_seconds:.1f} s; sampling {len(complete):,} rows ...', flush=True)
         start = time.perf_counter()
         synthetic = synthesizer.sample(len(complete))[ADULT_TABLE_NAME]
         sample_seconds = time.perf_counter() - start
+        print(f'  sampled in {sample_seconds:.1f} s; scoring against the complete rows ...')
         score, shapes, pairs = _quality(complete, synthetic, metadata)
+        rows.append((name, score, shapes, pairs, fit_seconds, sample_seconds))
+
+    print(
+        f'\n{"synthesizer":<27}{"quality":>9}{"shapes":>9}{"pairs":>9}{"fit s":>8}{"sample s":>10}'
+    )
+    for name, score, shapes, pairs, fit_seconds, sample_seconds in rows:
         print(
             f'{name:<27}{score:>9.3f}{shapes:>9.3f}{pairs:>9.3f}'
-            f'{fit_seconds:>8.1f}{sample_seconds:>10.1f}',
-            flush=True,
+            f'{fit_seconds:>8.1f}{sample_seconds:>10.1f}'
         )
 
     print(
