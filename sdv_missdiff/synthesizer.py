@@ -14,7 +14,12 @@ from sdv.single_table.utils import detect_discrete_columns
 
 from sdv_missdiff._validation import check_choice, check_fraction, check_positive_int
 from sdv_missdiff.diffusion import MaskedDiffusionModel
-from sdv_missdiff.encoding import NUMERICAL_TRANSFORMS, TableEncoder, fill_with_mean_and_mode
+from sdv_missdiff.encoding import (
+    MAX_ONE_HOT_LEVELS,
+    NUMERICAL_TRANSFORMS,
+    TableEncoder,
+    fill_with_mean_and_mode,
+)
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import InpaintingMixin
@@ -73,6 +78,15 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             ``k`` levels weighs ``k ** -column_balance``. 0 weighs every model dimension the same
             (the paper's plain mean, where wide one-hot blocks dominate); 1 weighs every column
             the same. Defaults to 1.
+        max_one_hot_levels (int or None):
+            Categorical, boolean and ordinal columns with at most this many observed levels are
+            one-hot encoded (one model dimension per level); columns with more get a frequency
+            encoding of one dimension (each level an interval of [0, 1] as wide as its
+            frequency, as RDT's ``UniformEncoder``), so that fit time, memory and pickle size do
+            not grow with the levels and sampled levels keep their frequencies; their dependence
+            on other columns is learned more coarsely. A warning names such columns. ``None``
+            one-hot encodes every discrete column. Defaults to 100, chosen by measurement
+            (``benchmarks/results/high_cardinality``).
         conditional_share (float):
             Share of training rows on which the denoiser also learns to generate the rest of a
             row from a random subset of its observed columns (given to it as clean input, and
@@ -119,6 +133,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         beta_max=0.5,
         numerical_transform='quantile',
         column_balance=1.0,
+        max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         conditional_share=0.5,
         sampling_steps=50,
         verbose=False,
@@ -154,6 +169,9 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 'number.'
             )
 
+        if max_one_hot_levels is not None:
+            check_positive_int('max_one_hot_levels', max_one_hot_levels)
+
         check_fraction('column_balance', column_balance)
         check_fraction('conditional_share', conditional_share)
 
@@ -180,6 +198,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         self.beta_max = beta_max
         self.numerical_transform = numerical_transform
         self.column_balance = column_balance
+        self.max_one_hot_levels = max_one_hot_levels
         self.conditional_share = conditional_share
         self.sampling_steps = sampling_steps
         self.verbose = verbose
@@ -275,8 +294,23 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 [f'Only {len(training_data)} usable row(s) remain for training; at least 2 needed.']
             )
 
-        self._encoder = TableEncoder(self.numerical_transform)
+        self._encoder = TableEncoder(self.numerical_transform, self.max_one_hot_levels)
         self._encoder.fit(training_data, discrete_columns)
+        frequency_encoded = self._encoder.frequency_encoded_columns
+        if frequency_encoded:
+            described = ', '.join(
+                f"'{column}' ({levels:,} levels)" for column, levels in frequency_encoded.items()
+            )
+            warnings.warn(
+                f'Column(s) {described} have more than max_one_hot_levels='
+                f'{self.max_one_hot_levels} levels, so each is modeled as one frequency-encoded '
+                'dimension instead of a one-hot block: level frequencies are kept, but their '
+                'dependence on the other columns is learned more coarsely. To one-hot encode '
+                'them (fit time and memory grow with the levels), raise max_one_hot_levels or '
+                'set it to None; for id-like columns, an id sdtype in the metadata is better.',
+                stacklevel=2,
+            )
+
         values, observed = self._encoder.transform(training_data)
         self._num_training_rows = len(training_data)
         self._model = MaskedDiffusionModel(

@@ -1,8 +1,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import ndtr
 
-from sdv_missdiff.encoding import TableEncoder, fill_with_mean_and_mode
+from sdv_missdiff.encoding import (
+    MAX_ONE_HOT_LEVELS,
+    DiscreteColumnEncoder,
+    FrequencyColumnEncoder,
+    TableEncoder,
+    fill_with_mean_and_mode,
+)
+from sdv_missdiff.errors import MissDiffInputError
 
 
 def _mixed_table():
@@ -119,3 +127,175 @@ def test_fill_with_mean_and_mode_fills_every_hole_without_touching_input():
         [data['number'].mean()]
     )
     assert (filled['color'][data['color'].isna()] == data['color'].mode()[0]).all()
+
+
+def _many_level_table(num_rows=5_000, num_levels=300, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = (np.arange(num_levels) + 1.0) ** -0.7
+    codes = rng.choice(num_levels, size=num_rows, p=weights / weights.sum())
+    data = pd.DataFrame(
+        {
+            'code': np.array([f'c{code:04d}' for code in codes], dtype=object),
+            'x': rng.normal(size=num_rows),
+            'color': rng.choice(['red', 'green', 'blue'], num_rows),
+        }
+    )
+    data.loc[::10, 'code'] = np.nan
+    return data
+
+
+def test_columns_above_max_one_hot_levels_get_one_frequency_dimension():
+    # Setup
+    data = _many_level_table()
+    num_levels = data['code'].nunique()
+
+    # Run
+    at_threshold = TableEncoder(max_one_hot_levels=num_levels).fit(data, ['code', 'color'])
+    above = TableEncoder(max_one_hot_levels=num_levels - 1).fit(data, ['code', 'color'])
+    unlimited = TableEncoder(max_one_hot_levels=None).fit(data, ['code', 'color'])
+
+    # Assert
+    assert isinstance(at_threshold.column_encoders['code'], DiscreteColumnEncoder)
+    assert isinstance(unlimited.column_encoders['code'], DiscreteColumnEncoder)
+    assert isinstance(above.column_encoders['code'], FrequencyColumnEncoder)
+    assert isinstance(above.column_encoders['color'], DiscreteColumnEncoder)
+    assert at_threshold.output_dimensions == num_levels + 1 + 3
+    assert above.output_dimensions == 1 + 1 + 3
+    assert above.frequency_encoded_columns == {'code': num_levels}
+    assert at_threshold.frequency_encoded_columns == {}
+    assert above.column_index.tolist() == [0, 1, 2, 2, 2]
+    assert above.dimension_weights(1.0).tolist() == pytest.approx([1, 1, 1 / 3, 1 / 3, 1 / 3])
+
+
+def test_default_max_one_hot_levels_keeps_adult_sized_columns_one_hot():
+    # Setup: Adult's widest categorical column, native-country, has 41 levels
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({'country': rng.integers(0, 41, 2_000).astype(str)})
+
+    # Run
+    encoder = TableEncoder().fit(data, ['country'])
+
+    # Assert
+    assert encoder.max_one_hot_levels == MAX_ONE_HOT_LEVELS
+    assert encoder.frequency_encoded_columns == {}
+    assert encoder.output_dimensions == 41
+
+
+def test_frequency_encoding_round_trips_every_observed_level():
+    # Setup
+    data = _many_level_table()
+    encoder = TableEncoder(max_one_hot_levels=10).fit(data, ['code', 'color'])
+
+    # Run
+    values, observed = encoder.transform(data)  # float32, as the model gets them
+    decoded = encoder.reverse_transform(values)
+
+    # Assert
+    known = data['code'].notna()
+    assert (decoded['code'][known] == data['code'][known]).all()
+    assert (decoded['color'] == data['color']).all()
+
+
+def test_frequency_encoding_is_standard_normal_and_inside_each_level_interval():
+    # Setup
+    data = _many_level_table()[['code', 'x']]
+    encoder = TableEncoder(max_one_hot_levels=10).fit(data, ['code'])
+    column = encoder.column_encoders['code']
+
+    # Run
+    values, observed = encoder.transform(data)
+    encoded = pd.Series(values[:, 0][observed[:, 0] == 1])
+    codes = data['code'].dropna().to_numpy()
+
+    # Assert: a continuous N(0, 1) marginal, each value inside its level's interval
+    assert encoded.mean() == pytest.approx(0, abs=0.05)
+    assert encoded.std() == pytest.approx(1, abs=0.05)
+    assert encoded.nunique() > 0.99 * len(encoded)
+    lower = pd.Series(column._cuts[:-1], index=column.levels)
+    upper = pd.Series(column._cuts[1:], index=column.levels)
+    uniform = ndtr(encoded.to_numpy())
+    assert (uniform >= pd.Series(codes).map(lower).to_numpy()).all()
+    assert (uniform <= pd.Series(codes).map(upper).to_numpy()).all()
+
+
+def test_frequency_levels_are_most_frequent_first_with_ties_in_order_of_appearance():
+    # Setup
+    encoder = FrequencyColumnEncoder()
+
+    # Run
+    encoder.fit(np.array(['b', 'a', 'c', 'a', np.nan, 'c', 'd', 'c'], dtype=object))
+
+    # Assert
+    assert encoder.levels == ['c', 'a', 'b', 'd']
+    np.testing.assert_allclose(encoder.frequencies, [3 / 7, 2 / 7, 1 / 7, 1 / 7])
+    np.testing.assert_allclose(encoder._cuts, [0, 3 / 7, 5 / 7, 6 / 7, 1])
+
+
+def test_decoding_normal_draws_keeps_the_level_frequencies():
+    # Setup
+    data = _many_level_table()[['code', 'x']]
+    encoder = TableEncoder(max_one_hot_levels=10).fit(data, ['code'])
+    draws = np.random.default_rng(1).normal(size=(50_000, 2))
+
+    # Run
+    decoded = encoder.reverse_transform(draws)
+
+    # Assert
+    real = data['code'].value_counts(normalize=True)
+    sampled = decoded['code'].value_counts(normalize=True).reindex(real.index, fill_value=0)
+    assert np.abs(real - sampled).sum() / 2 < 0.03  # total variation distance
+    assert set(decoded['code']) <= set(real.index)
+
+
+def test_frequency_decoding_clips_values_outside_the_normal_range():
+    # Setup
+    encoder = FrequencyColumnEncoder()
+    encoder.fit(np.array(['a', 'a', 'b', 'c'], dtype=object))
+
+    # Run
+    decoded = encoder.reverse_transform(np.array([[-1e6], [-40.0], [0.1], [40.0], [1e6]]))
+
+    # Assert
+    assert decoded.tolist() == ['a', 'a', 'b', 'c', 'c']
+
+
+def test_frequency_encoding_masks_missing_and_unseen_values():
+    # Setup
+    data = _many_level_table()[['code', 'x']]
+    encoder = TableEncoder(max_one_hot_levels=10).fit(data, ['code'])
+    new = pd.DataFrame({'code': ['c0000', np.nan, 'never seen'], 'x': [0.0, 1.0, 2.0]})
+
+    # Run
+    values, observed = encoder.transform(new)
+
+    # Assert
+    assert observed[:, 0].tolist() == [1, 0, 0]
+    assert values[1:, 0].tolist() == [0, 0]
+    assert encoder.reverse_transform(values)['code'][0] == 'c0000'
+    assert 'never seen' not in encoder.column_encoders['code'].levels
+
+
+def test_frequency_encoding_is_repeatable_and_each_column_has_its_own_draws():
+    # Setup
+    data = _many_level_table()[['code', 'x']]
+    data['other'] = data['code']
+    encoder = TableEncoder(max_one_hot_levels=10).fit(data, ['code', 'other'])
+
+    # Run
+    first, _ = encoder.transform(data)
+    second, _ = encoder.transform(data)
+    refitted, _ = TableEncoder(max_one_hot_levels=10).fit(data, ['code', 'other']).transform(data)
+
+    # Assert
+    spans = encoder.column_spans
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, refitted)
+    known = data['code'].notna().to_numpy()
+    same = first[known, spans['code'].start] == first[known, spans['other'].start]
+    assert same.mean() < 0.01
+
+
+@pytest.mark.parametrize('value', [0, -1, 2.5, '50', True])
+def test_invalid_max_one_hot_levels_names_the_argument(value):
+    with pytest.raises(MissDiffInputError, match="Invalid value .* for 'max_one_hot_levels'"):
+        TableEncoder(max_one_hot_levels=value)
