@@ -13,6 +13,7 @@ from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv.single_table.utils import detect_discrete_columns
 
 from sdv_missdiff._validation import check_choice, check_fraction, check_positive_int
+from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import (
     MAX_ONE_HOT_LEVELS,
@@ -206,6 +207,19 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         self._encoder = None
         self._num_training_rows = None
 
+    # -- constraints --------------------------------------------------------------------
+    def add_constraints(self, constraints):
+        """Add SDV constraints; missing cells keep reaching the model as missing.
+
+        Args:
+            constraints (list):
+                SDV 2.0 constraints (``sdv.cag``) to apply to the synthesizer.
+        """
+        super().add_constraints(constraints)
+        # SDV rebuilds its data processor here with its own default transformers, which
+        # mean-fill numbers and re-insert NaN at random: put MissDiff's back.
+        self._update_default_transformers()
+
     # -- validation ---------------------------------------------------------------------
     def _modeled_columns(self, table_data):
         columns = self._get_table_metadata().columns
@@ -277,6 +291,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             processed_data (pandas.DataFrame):
                 Table in SDV's processed space, NaN where a cell is missing.
         """
+        processed_data = restore_missing_cells(processed_data, self._chained_constraints)
         transformers = self._data_processor._hyper_transformer.field_transformers
         discrete_columns = detect_discrete_columns(self.metadata, processed_data, transformers)
         empty = [column for column in processed_data if processed_data[column].isna().all()]

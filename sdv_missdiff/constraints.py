@@ -1,0 +1,127 @@
+"""Keep missing cells missing through SDV's constraints, so the model never trains on a fill.
+
+SDV 2.0's constraints rewrite the columns they cover before the synthesizer sees them, and two
+of them fill holes on the way: ``Inequality`` and ``Range`` replace a missing low value and a
+missing difference by their means and record which cells were missing in a categorical
+``.nan_component`` column, from which they re-insert NaN after sampling; ``FixedCombinations``
+turns a missing cell into a combination of its own (``None`` inside the tuple), which sampling
+then returns. For MissDiff that is impute-then-generate. :func:`restore_missing_cells` undoes
+it in the processed table handed to ``_fit``: the filled cells become NaN again (left out of the
+loss), combinations holding a missing value become a missing combination, and every
+``.nan_component`` cell says 'nothing missing', so sampled rows come back complete.
+``FixedIncrements`` and ``OneHotEncoding`` keep NaN as they are (``OneHotEncoding`` refuses
+missing one-hot cells itself), and a ``ProgrammableConstraint`` is the user's own code.
+
+The private attributes of SDV's constraint classes read here are all listed in
+``_INEQUALITY_COLUMNS``, ``_RANGE_COLUMNS`` and ``_combination_maps``; the constraint tests
+(``tests/integration/test_constraints.py``) fail if SDV renames them.
+"""
+
+import pandas as pd
+from sdv.cag import FixedCombinations, Inequality, Range
+
+# The value of a ``.nan_component`` cell for a row with nothing missing (see
+# ``sdv.cag._utils.get_nan_component_value``).
+NOTHING_MISSING = 'None'
+_NAN_COMPONENT_SEPARATOR = ', '
+
+# Private attribute names of SDV's constraints: the original columns, in order, then the
+# processed columns each missing original column makes unknown.
+_INEQUALITY_COLUMNS = {
+    'originals': ('_low_column_name', '_high_column_name'),
+    'nan_component': '_nan_column_name',
+    # processed column: the original columns it is computed from
+    'derived': {
+        '_fillna_low_column_name': ('_low_column_name',),
+        '_diff_column_name': ('_low_column_name', '_high_column_name'),
+    },
+}
+_RANGE_COLUMNS = {
+    'originals': ('_low_column_name', '_middle_column_name', '_high_column_name'),
+    'nan_component': '_nan_column_name',
+    'derived': {
+        '_fillna_low_column_name': ('_low_column_name',),
+        '_low_diff_column_name': ('_low_column_name', '_middle_column_name'),
+        '_high_diff_column_name': ('_middle_column_name', '_high_column_name'),
+    },
+}
+
+
+def _missing_columns(nan_component):
+    """Per row, the set of original column names the ``.nan_component`` cell lists."""
+    return nan_component.map(
+        lambda value: (
+            set()
+            if pd.isna(value) or value == NOTHING_MISSING
+            else set(str(value).split(_NAN_COMPONENT_SEPARATOR))
+        )
+    )
+
+
+def _restore_filled_differences(data, constraint, columns):
+    nan_column = getattr(constraint, columns['nan_component'])
+    if nan_column not in data.columns:
+        return data
+
+    missing = _missing_columns(data[nan_column])
+    for derived_attribute, source_attributes in columns['derived'].items():
+        derived = getattr(constraint, derived_attribute)
+        sources = {getattr(constraint, attribute) for attribute in source_attributes}
+        unknown = missing.map(lambda names, sources=sources: bool(names & sources))
+        if derived in data.columns and unknown.any():
+            data[derived] = data[derived].where(~unknown.to_numpy())
+
+    data[nan_column] = NOTHING_MISSING
+    return data
+
+
+def _combination_maps(constraint):
+    # SDV fills one of the two maps, depending on how the constraint was fitted.
+    for attribute in ('_uuids_to_combinations', '_ids_to_combinations'):
+        mapping = getattr(constraint, attribute, None)
+        if mapping:
+            return mapping
+
+    return {}
+
+
+def _restore_missing_combinations(data, constraint):
+    joint_column = constraint._joint_column
+    if joint_column not in data.columns:
+        return data
+
+    holey = {
+        label
+        for label, combination in _combination_maps(constraint).items()
+        if any(value is None or pd.isna(value) for value in combination)
+    }
+    if holey:
+        data[joint_column] = data[joint_column].where(~data[joint_column].isin(holey))
+
+    return data
+
+
+def restore_missing_cells(processed_data, constraints):
+    """Undo the fills SDV's constraints made in a processed table.
+
+    Args:
+        processed_data (pandas.DataFrame):
+            The processed table SDV hands to ``_fit``.
+        constraints (list):
+            The synthesizer's chained constraints, in the order they were applied.
+
+    Returns:
+        pandas.DataFrame:
+            A copy with the filled cells set to NaN and every ``.nan_component`` cell set to
+            'nothing missing'.
+    """
+    data = processed_data.copy()
+    for constraint in constraints:
+        if isinstance(constraint, Range):
+            data = _restore_filled_differences(data, constraint, _RANGE_COLUMNS)
+        elif isinstance(constraint, Inequality):
+            data = _restore_filled_differences(data, constraint, _INEQUALITY_COLUMNS)
+        elif isinstance(constraint, FixedCombinations):
+            data = _restore_missing_combinations(data, constraint)
+
+    return data
