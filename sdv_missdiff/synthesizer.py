@@ -24,6 +24,7 @@ from sdv_missdiff.encoding import (
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import InpaintingMixin
+from sdv_missdiff.table_checks import check_training_table
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 # With epochs=None, train for about this many optimisation steps (10 to 2,000 epochs).
@@ -233,36 +234,12 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
 
     def _validate(self, table_data):
         """Collect every problem of ``table_data`` that MissDiff cannot train on."""
-        errors = []
-        if len(table_data) < 2:
-            errors.append(
-                f'The table has {len(table_data)} row(s); MissDiff needs at least 2 rows to fit.'
-            )
-
-        modeled = self._modeled_columns(table_data)
-        for column in modeled:
-            values = table_data[column]
-            if len(values) and values.isna().all():
-                errors.append(
-                    f"Column '{column}' has no observed value, so nothing can be learned about "
-                    'it. Drop the column or set its sdtype to one SDV generates (for example '
-                    "'id' or a PII sdtype)."
-                )
-            elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-                if np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
-                    errors.append(
-                        f"Column '{column}' contains infinite values. Replace them with NaN "
-                        '(missing) or finite numbers before fitting.'
-                    )
-
-        if self.missing_data_strategy == 'drop' and modeled and len(table_data):
-            if not table_data[modeled].notna().all(axis=1).any():
-                errors.append(
-                    "missing_data_strategy='drop' keeps only complete rows, and no row is "
-                    "complete. Use missing_data_strategy='mask'."
-                )
-
-        return errors
+        return check_training_table(
+            table_data,
+            self._modeled_columns(table_data),
+            self._get_table_metadata().columns,
+            self.missing_data_strategy,
+        )
 
     # -- fitting ------------------------------------------------------------------------
     def _prepare_training_table(self, processed_data, discrete_columns):
