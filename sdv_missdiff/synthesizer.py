@@ -351,6 +351,44 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         values = self._model.sample(num_rows)
         return self._encoder.reverse_transform(values)
 
+    def set_random_state(self, random_state):
+        """Seed every sampled column, ids and PII included, so a seed gives the same rows.
+
+        ``sample``, ``sample_from_conditions``, ``sample_remaining_columns`` and ``impute``
+        draw from the seeded state, so two runs after the same seed return identical tables.
+        The model's values follow the seed; ids and PII restart from the sequence their
+        generators had right after ``fit`` (the same for every seed, as ``reset_sampling``
+        does), so keys stay unique within one run of sampling calls. SDV 2.0 itself has
+        ``reset_sampling`` (back to the state after ``fit``) and no public seed.
+
+        Args:
+            random_state (int or None):
+                A non-negative seed, or ``None`` for fresh randomness (ids and PII then go on
+                from where they are).
+
+        Raises:
+            MissDiffInputError:
+                If ``random_state`` is neither ``None`` nor a non-negative integer.
+            sdv.errors.SamplingError:
+                If the synthesizer has not been fitted.
+        """
+        if random_state is not None and (
+            isinstance(random_state, bool)
+            or not isinstance(random_state, (int, np.integer))
+            or random_state < 0
+        ):
+            raise MissDiffInputError(
+                f"Invalid value {random_state!r} for 'random_state': it must be a non-negative "
+                'integer, or None for fresh randomness.'
+            )
+
+        self._validate_fit_before_sample()
+        if random_state is not None:
+            self._data_processor.reset_sampling()
+            random_state = int(random_state)
+
+        self._set_random_state(random_state)
+
     # -- loss ---------------------------------------------------------------------------
     def get_loss_values(self):
         """Get the mean training loss of every epoch.

@@ -56,7 +56,8 @@ metadata = Metadata.detect_from_dataframes({'t': observed_train})
 try:
     from sdv_missdiff import MissDiffSynthesizer
 
-    # Few epochs so the tutorial runs in CI; use the default (300) for real work.
+    # Few epochs so the tutorial runs in CI; for real work keep the default (epochs=None: about
+    # 6,000 optimisation steps, 1,500 epochs for these 1,000 rows).
     second_name, second = 'MissDiff', MissDiffSynthesizer(metadata, epochs=40)
 except ImportError:
     from sdv.single_table import CTGANSynthesizer

@@ -4,7 +4,9 @@ Runs end to end in about a minute on a laptop CPU (small data, few epochs). Real
 and the default ``epochs``.
 """
 
+import tempfile
 import warnings
+from pathlib import Path
 
 import torch
 from sdv.evaluation import evaluate_quality
@@ -35,7 +37,8 @@ synthesizer = MissDiffSynthesizer(metadata, epochs=100)  # epochs=None (default)
 synthesizer.fit({'patients': patients})
 print(synthesizer.get_loss_values().tail(3))
 
-# 4. Sample complete rows.
+# 4. Sample complete rows. set_random_state makes sampling repeatable, ids and PII included.
+synthesizer.set_random_state(0)
 synthetic = synthesizer.sample(2_000)['patients']
 print(synthetic.head())
 assert not synthetic.isna().any().any()
@@ -44,7 +47,8 @@ assert not synthetic.isna().any().any()
 report = evaluate_quality({'patients': complete}, {'patients': synthetic}, metadata, verbose=False)
 print(f'Quality against the complete data: {report.get_score():.3f}')
 
-# 6. Save and load like any SDV synthesizer.
-synthesizer.save('missdiff_quickstart.pkl')
-loaded = load_synthesizer('missdiff_quickstart.pkl')
+# 6. Save and load like any SDV synthesizer (here into a temporary folder).
+path = Path(tempfile.mkdtemp()) / 'missdiff_quickstart.pkl'
+synthesizer.save(path)
+loaded = load_synthesizer(path)
 print(loaded.sample(3)['patients'])

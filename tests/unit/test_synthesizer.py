@@ -2,11 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sdv.errors import InvalidDataError, NotFittedError, SynthesizerInputError
+from sdv.errors import InvalidDataError, NotFittedError, SamplingError, SynthesizerInputError
 from sdv.metadata import Metadata
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.errors import MissDiffInputError
+from tests.unit.tables import dependent_table_metadata
 
 
 def _metadata(data):
@@ -44,6 +45,8 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'column_balance': 2}, "'column_balance'"),
         ({'conditional_share': 1.5}, "'conditional_share'"),
         ({'conditional_share': True}, "'conditional_share'"),
+        ({'max_one_hot_levels': 0}, "'max_one_hot_levels'"),
+        ({'max_one_hot_levels': 2.5}, "'max_one_hot_levels'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -182,3 +185,34 @@ def test_half_missing_column_keeps_its_spread_where_mean_imputation_shrinks_it()
     # Assert: the true std is 10; mean imputation of half the cells leaves about 10 / sqrt(2).
     assert missdiff_std == pytest.approx(10, rel=0.15)
     assert diff_mean_std < 8.2
+
+
+@pytest.mark.parametrize('seed', [-1, 1.5, '3', True])
+def test_set_random_state_refuses_what_is_not_a_seed(synthesizer, seed):
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match="'random_state'"):
+        synthesizer.set_random_state(seed)
+
+
+def test_set_random_state_needs_a_fit():
+    # Setup
+    synthesizer = MissDiffSynthesizer(dependent_table_metadata())
+
+    # Run and Assert
+    with pytest.raises(SamplingError, match='fit'):
+        synthesizer.set_random_state(0)
+
+
+def test_set_random_state_none_gives_fresh_rows(synthesizer):
+    # Setup
+    synthesizer.set_random_state(0)
+    seeded = synthesizer.sample(30)['table']
+
+    # Run
+    synthesizer.set_random_state(None)
+    first = synthesizer.sample(30)['table']
+    second = synthesizer.sample(30)['table']
+
+    # Assert
+    assert not first.equals(second)
+    assert not first.equals(seeded)
