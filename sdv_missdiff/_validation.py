@@ -15,6 +15,31 @@ def check_positive_int(name, value):
         )
 
 
+def check_optional_int(name, value, minimum, none_means):
+    """Raise ``MissDiffInputError`` unless ``value`` is ``None`` or an integer >= ``minimum``.
+
+    Args:
+        name (str):
+            The argument's name.
+        value (object):
+            The argument's value.
+        minimum (int):
+            The smallest integer allowed (1: positive, 0: non-negative).
+        none_means (str):
+            What ``None`` does, for the message (for example 'for fresh randomness').
+    """
+    if value is None:
+        return
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = 'positive' if minimum == 1 else f'at least {minimum}'
+        kind = 'non-negative' if minimum == 0 else kind
+        raise MissDiffInputError(
+            f"Invalid value {value!r} for '{name}': it must be a {kind} integer, or None "
+            f'{none_means}.'
+        )
+
+
 def check_fraction(name, value):
     """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is a number from 0 to 1."""
     if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 <= value <= 1):

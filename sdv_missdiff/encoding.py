@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 from sklearn.preprocessing import QuantileTransformer
 
-from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff._validation import check_optional_int
 
 NUMERICAL_TRANSFORMS = ('quantile', 'standard', 'minmax')
 # Discrete columns with more observed levels than this get the one-dimension frequency encoding
@@ -241,15 +241,9 @@ class TableEncoder:
                 f'{list(NUMERICAL_TRANSFORMS)}.'
             )
 
-        if max_one_hot_levels is not None and (
-            isinstance(max_one_hot_levels, bool)
-            or not isinstance(max_one_hot_levels, (int, np.integer))
-            or max_one_hot_levels < 1
-        ):
-            raise MissDiffInputError(
-                f"Invalid value {max_one_hot_levels!r} for 'max_one_hot_levels': it must be a "
-                'positive integer, or None to one-hot encode every discrete column.'
-            )
+        check_optional_int(
+            'max_one_hot_levels', max_one_hot_levels, 1, 'to one-hot encode every discrete column'
+        )
 
         self.numerical_transform = numerical_transform
         self.max_one_hot_levels = max_one_hot_levels

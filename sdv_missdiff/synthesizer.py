@@ -12,7 +12,12 @@ from sdv.errors import InvalidDataError, NotFittedError
 from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv.single_table.utils import detect_discrete_columns
 
-from sdv_missdiff._validation import check_choice, check_fraction, check_positive_int
+from sdv_missdiff._validation import (
+    check_choice,
+    check_fraction,
+    check_optional_int,
+    check_positive_int,
+)
 from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import (
@@ -171,8 +176,9 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 'number.'
             )
 
-        if max_one_hot_levels is not None:
-            check_positive_int('max_one_hot_levels', max_one_hot_levels)
+        check_optional_int(
+            'max_one_hot_levels', max_one_hot_levels, 1, 'to one-hot encode every discrete column'
+        )
 
         check_fraction('column_balance', column_balance)
         check_fraction('conditional_share', conditional_share)
@@ -372,16 +378,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             sdv.errors.SamplingError:
                 If the synthesizer has not been fitted.
         """
-        if random_state is not None and (
-            isinstance(random_state, bool)
-            or not isinstance(random_state, (int, np.integer))
-            or random_state < 0
-        ):
-            raise MissDiffInputError(
-                f"Invalid value {random_state!r} for 'random_state': it must be a non-negative "
-                'integer, or None for fresh randomness.'
-            )
-
+        check_optional_int('random_state', random_state, 0, 'for fresh randomness')
         self._validate_fit_before_sample()
         if random_state is not None:
             self._data_processor.reset_sampling()
