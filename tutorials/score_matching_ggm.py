@@ -4,10 +4,14 @@ Fits a sparse Gaussian graphical model to the numerical columns of the bundled U
 after hiding 20% of its cells at random, without imputing or dropping anything, and draws the
 estimated graph. Runs in well under a minute on two CPU cores.
 
-Run: ``python tutorials/score_matching_ggm.py`` (writes ``score_matching_ggm.png``).
+Run: ``python tutorials/score_matching_ggm.py [OUTPUT.png]``: the figure goes to ``OUTPUT.png``,
+by default to ``score_matching_ggm.png`` in a new temporary folder (the path is printed), so
+running the tutorial never writes into the working tree.
 """
 
 import pathlib
+import sys
+import tempfile
 
 import matplotlib
 
@@ -16,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from sdv_missdiff.score_matching import GaussianGraphicalModel  # noqa: E402
 
@@ -46,7 +51,8 @@ print('partial correlations:')
 print(pd.DataFrame(model.partial_correlations_, index=columns, columns=columns).round(2))
 
 # 3. Draw the graph: one node per column, an edge per non-zero precision entry, coloured by
-#    the sign of the partial correlation and as wide as its size.
+#    the sign of the partial correlation and as wide as its size. Adult has no known true
+#    graph, so the colours say what each estimated edge means, not whether it is right.
 angles = np.linspace(0, 2 * np.pi, len(columns), endpoint=False)
 xy = np.c_[np.cos(angles), np.sin(angles)]
 fig, ax = plt.subplots(figsize=(6, 6))
@@ -59,12 +65,23 @@ ax.scatter(*xy.T, s=300, color='white', edgecolor='black', zorder=3)
 for (x, y), name in zip(xy, columns):
     ax.text(1.2 * x, 1.2 * y, name, ha='center', va='center')
 
+legend = [
+    Line2D([], [], color='tab:red', linewidth=3, label='positive partial correlation'),
+    Line2D([], [], color='tab:blue', linewidth=3, label='negative partial correlation'),
+    Line2D([], [], color='grey', linewidth=1, label='width: |partial correlation|'),
+]
+ax.legend(handles=legend, loc='lower center', bbox_to_anchor=(0.5, -0.05), frameon=False)
 ax.set_xlim(-1.6, 1.6)
 ax.set_ylim(-1.6, 1.6)
 ax.axis('off')
 ax.set_title('Adult (20% MCAR): GGM by marginal IW score matching')
-fig.savefig('score_matching_ggm.png', dpi=100)
-print('graph written to score_matching_ggm.png')
+if len(sys.argv) > 1:
+    output = pathlib.Path(sys.argv[1])
+else:
+    output = pathlib.Path(tempfile.mkdtemp(prefix='score_matching_ggm_')) / 'score_matching_ggm.png'
+
+fig.savefig(output, dpi=100)
+print(f'graph written to {output}')
 
 # 4. To choose alpha or compare with a known graph, fit a whole penalty path:
 #    path = model.penalty_path(table, num_alphas=8); path.to_frame() lists the edges per alpha,

@@ -176,7 +176,10 @@ class BaseScoreMatching:
             Defaults to ``'adam'``.
         proximal (callable or None):
             ``proximal(energy, step_size)`` applied after every model step (under
-            ``torch.no_grad``), for example a soft-thresholding. Defaults to ``None``.
+            ``torch.no_grad``), for example a soft-thresholding. ``step_size`` is the length of
+            that step: ``learning_rate``, times the clipping factor when ``max_grad_norm``
+            shortened an ``'sgd'`` step, so that clipping slows proximal gradient down without
+            moving its fixed point. Defaults to ``None``.
         max_grad_norm (float or None):
             Clip the norm of the model gradient to this value before each step; the Monte Carlo
             gradients of the marginal estimators are heavy-tailed. Defaults to ``None`` (no
@@ -371,13 +374,19 @@ class BaseScoreMatching:
                     )
 
                 loss.backward()
+                step_size = self.learning_rate
                 if self.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(parameters, self.max_grad_norm)
+                    norm = torch.nn.utils.clip_grad_norm_(parameters, self.max_grad_norm)
+                    if self.optimizer == 'sgd':
+                        # A clipped gradient step is a shorter step: the proximal step must use
+                        # the same length, or the penalty grows with the gradient norm and the
+                        # fixed point of proximal gradient moves (every edge is cut at once).
+                        step_size *= min(1.0, self.max_grad_norm / (float(norm) + 1e-6))
 
                 optimizer.step()
                 if self.proximal is not None:
                     with torch.no_grad():
-                        self.proximal(self.energy, self.learning_rate)
+                        self.proximal(self.energy, step_size)
 
                 epoch_losses.append(loss.item())
 

@@ -155,9 +155,11 @@ class GaussianGraphicalModel:
     """Sparse Gaussian graphical model of an incomplete table, fitted by score matching.
 
     The columns are standardised with their observed means and standard deviations, then a
-    Gaussian energy with a free symmetric precision ``P`` is fitted by the chosen estimator,
-    minimising ``score matching loss + alpha * sum_{i != j} |P_ij|`` by proximal gradient
-    (gradient steps then soft-thresholding of the off-diagonal entries).
+    zero-mean Gaussian energy with a free symmetric precision ``P`` is fitted by the chosen
+    estimator, minimising ``score matching loss + alpha * sum_{i != j} |P_ij|`` by proximal
+    gradient (gradient steps then soft-thresholding of the off-diagonal entries). The mean is
+    not learned: the columns are centred, and a learned mean made the default step diverge,
+    the curvature of the loss in the mean, ``2 P^2``, growing with the precision.
 
     Args:
         estimator (str):
@@ -169,11 +171,15 @@ class GaussianGraphicalModel:
             Proximal gradient steps (full batch). Defaults to ``300``.
         learning_rate (float or None):
             Step size. Defaults to ``None``: ``0.5 / lambda_max`` of the pairwise correlation
-            matrix of the observed cells, a safe step for the score matching loss.
+            matrix ``S`` of the observed cells, half the largest stable step of the fully
+            observed loss in ``P`` (whose curvature is at most ``2 lambda_max(S)``).
         num_samples (int):
             Draws per row for the marginal estimators. Defaults to ``10``.
         max_grad_norm (float or None):
-            Gradient norm clipping of each step. Defaults to ``1.0``.
+            Gradient norm clipping of each step. A clipped step is shortened together with its
+            soft-thresholding, so clipping does not change the penalised optimum, but at large
+            penalties, whose optimum has a gradient norm of about ``alpha * sqrt(2 * edges)``,
+            it slows the fit down. Defaults to ``1.0``.
         estimator_kwargs (dict or None):
             Further arguments of the estimator (for example ``proposal``,
             ``variational_steps``). Defaults to ``None``.
@@ -246,7 +252,9 @@ class GaussianGraphicalModel:
 
     def _fit_standardised(self, standardised, alpha, learning_rate, initial=None, previous=None):
         dim = standardised.shape[1]
-        energy = GaussianEnergy(dim, precision=initial, parametrization='precision')
+        energy = GaussianEnergy(
+            dim, precision=initial, parametrization='precision', learn_mean=False
+        )
         kwargs = dict(self.estimator_kwargs or {})
         if self.estimator in ('marginal_iw', 'marginal_variational'):
             kwargs.setdefault('num_samples', self.num_samples)
