@@ -20,9 +20,15 @@ PRECISION = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.5], [0.0, 0.5, 1.0]])
 MEAN = np.array([0.5, -0.5, 0.0])
 
 
+# The thresholds below were set from the spread over 12 data seeds (each holds at the worst seed
+# with a margin of 1.3 or more) and checked with 8 other seed offsets. Draws use the Cholesky
+# factor: numpy's default SVD gives other draws with other BLAS kernels (OPENBLAS_CORETYPE), so
+# the data, and with them the verdicts, depended on the machine.
+
+
 def _gaussian_data(n, seed, rate=0.0):
     rng = np.random.default_rng(seed)
-    data = rng.multivariate_normal(MEAN, np.linalg.inv(PRECISION), size=n)
+    data = rng.multivariate_normal(MEAN, np.linalg.inv(PRECISION), size=n, method='cholesky')
     hidden = rng.random(data.shape) < rate
     hidden[hidden.all(axis=1), 0] = False
     data[hidden] = np.nan
@@ -52,14 +58,17 @@ FAST_VARIATIONAL = {'variational_steps': 1, 'hidden_dims': (32,), 'warmup_steps'
     ],
 )
 def test_fully_observed_gaussian_precision_is_recovered(name, kwargs):
-    # Setup
+    # Setup: on complete Gaussian data the score matching optimum is the inverse sample
+    # covariance, so the estimate is compared with it, free of the sampling error
     data = _gaussian_data(1500, seed=1)
+    sample_precision = np.linalg.inv(np.cov(data.T, bias=True))
 
     # Run
     precision, _ = _fit(name, data, **kwargs)
 
-    # Assert
-    assert np.linalg.norm(precision - PRECISION) < 0.15
+    # Assert: exact objectives to 0.0004 at worst over seeds; sliced is stochastic (0.12)
+    tolerance = 0.2 if kwargs.get('objective') == 'sliced' else 0.01
+    assert np.linalg.norm(precision - sample_precision) < tolerance
 
 
 def test_denoising_objective_recovers_the_noised_precision():
@@ -71,7 +80,7 @@ def test_denoising_objective_recovers_the_noised_precision():
     precision, _ = _fit('zeroed', data, objective='denoising', noise_std=0.3, epochs=300)
 
     # Assert
-    assert np.linalg.norm(precision - noised) < 0.2
+    assert np.linalg.norm(precision - noised) < 0.25
 
 
 def test_marginal_iw_error_shrinks_with_n_while_zeroed_stays_biased():
@@ -87,10 +96,11 @@ def test_marginal_iw_error_shrinks_with_n_while_zeroed_stays_biased():
     zeroed_large = np.linalg.norm(_fit('zeroed', large)[0] - PRECISION)
 
     # Assert
-    assert iw_large < 0.6 * iw_small
-    assert iw_large < 0.12
+    assert iw_large < 0.75 * iw_small
+    assert iw_large < 0.2
     assert zeroed_large > 0.25
-    assert zeroed_large > 0.6 * zeroed_small
+    assert zeroed_large > 0.5 * zeroed_small
+    assert zeroed_large > 1.8 * iw_large
 
 
 def test_marginal_variational_beats_zeroed_under_mcar():
@@ -102,8 +112,8 @@ def test_marginal_variational_beats_zeroed_under_mcar():
     zeroed, _ = _fit('zeroed', data)
 
     # Assert
-    assert np.linalg.norm(variational - PRECISION) < 0.15
-    assert np.linalg.norm(zeroed - PRECISION) > 2 * np.linalg.norm(variational - PRECISION)
+    assert np.linalg.norm(variational - PRECISION) < 0.25
+    assert np.linalg.norm(zeroed - PRECISION) > 1.5 * np.linalg.norm(variational - PRECISION)
 
 
 def test_iw_marginal_score_converges_to_exact_gaussian_marginal_score():
@@ -127,8 +137,9 @@ def test_iw_marginal_score_converges_to_exact_gaussian_marginal_score():
 def test_truncated_gaussian_fit_with_iw():
     # Setup
     rng = np.random.default_rng(6)
-    draws = rng.multivariate_normal([1.0, 1.0], np.linalg.inv(PRECISION[:2, :2]), size=6000)
-    data = draws[(draws >= 0).all(axis=1)][:1500]
+    covariance = np.linalg.inv(PRECISION[:2, :2])
+    draws = rng.multivariate_normal([1.0, 1.0], covariance, size=12000, method='cholesky')
+    data = draws[(draws >= 0).all(axis=1)][:3000]
     data[rng.random(data.shape) < 0.2] = np.nan
     data = data[~np.isnan(data).all(axis=1)]
     energy = TruncatedGaussianEnergy(2, lower=0.0, mean=[0.5, 0.5])
