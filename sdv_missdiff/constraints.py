@@ -113,8 +113,11 @@ def restore_missing_cells(processed_data, constraints):
     Returns:
         pandas.DataFrame:
             A copy with the filled cells set to NaN and every ``.nan_component`` cell set to
-            'nothing missing'.
+            'nothing missing'; ``processed_data`` itself when no constraint filled anything.
     """
+    if not any(isinstance(c, (Range, Inequality, FixedCombinations)) for c in constraints):
+        return processed_data  # nothing was filled: no copy of the table
+
     data = processed_data.copy()
     for constraint in constraints:
         if isinstance(constraint, Range):
