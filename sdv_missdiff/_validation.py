@@ -1,59 +1,126 @@
-"""Argument checks shared by the synthesizer and its mixins."""
+"""Argument checks shared by every module of the package.
 
-import numpy as np
+Each check names the argument, shows the value and says what is allowed. The error class is
+``MissDiffInputError`` (an SDV ``SynthesizerInputError``) unless the caller passes its own, as
+the torch-only and NumPy-only modules do (``ValueError`` subclasses), so that importing this
+module never imports SDV.
+"""
 
-from sdv_missdiff.errors import MissDiffInputError
+import numbers
 
 _MAX_EXAMPLES = 5
 
 
-def check_positive_int(name, value):
-    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise MissDiffInputError(
-            f"Invalid value {value!r} for '{name}': it must be a positive integer."
-        )
+def _error_class(error):
+    if error is not None:
+        return error
+
+    # Imported here so that torch-only modules can use these checks without loading SDV.
+    from sdv_missdiff.errors import MissDiffInputError
+
+    return MissDiffInputError
 
 
-def check_optional_int(name, value, minimum, none_means):
-    """Raise ``MissDiffInputError`` unless ``value`` is ``None`` or an integer >= ``minimum``.
+def is_integer(value):
+    """Whether ``value`` is an integer (Python or NumPy), ``bool`` excluded."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_number(value):
+    """Whether ``value`` is a real number (Python or NumPy), ``bool`` excluded."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_integer(name, value, minimum=1, none_means=None, error=None):
+    """Raise unless ``value`` is an integer of at least ``minimum`` (or ``None``, if allowed).
 
     Args:
         name (str):
-            The argument's name.
+            The argument's name, for the message.
         value (object):
             The argument's value.
         minimum (int):
-            The smallest integer allowed (1: positive, 0: non-negative).
-        none_means (str):
-            What ``None`` does, for the message (for example 'for fresh randomness').
+            The smallest integer allowed (1: positive, 0: non-negative). Defaults to 1.
+        none_means (str or None):
+            What ``None`` does (for example 'for fresh randomness'); ``None`` is then allowed.
+            Defaults to ``None`` (``None`` is not allowed).
+        error (type or None):
+            Exception class to raise. Defaults to ``None`` (``MissDiffInputError``).
     """
-    if value is None:
+    if value is None and none_means is not None:
         return
 
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = 'positive' if minimum == 1 else f'at least {minimum}'
-        kind = 'non-negative' if minimum == 0 else kind
-        raise MissDiffInputError(
-            f"Invalid value {value!r} for '{name}': it must be a {kind} integer, or None "
-            f'{none_means}.'
-        )
+    if is_integer(value) and value >= minimum:
+        return
+
+    kind = {0: 'non-negative', 1: 'positive'}.get(minimum, f'at least {minimum}')
+    allowed = f', or None {none_means}' if none_means is not None else ''
+    raise _error_class(error)(
+        f"Invalid value {value!r} for '{name}': it must be a {kind} integer{allowed}."
+    )
 
 
-def check_fraction(name, value):
-    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is a number from 0 to 1."""
-    if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 <= value <= 1):
-        raise MissDiffInputError(
+def check_positive_int(name, value, error=None):
+    """Raise unless ``value`` is a positive integer (see :func:`check_integer`)."""
+    check_integer(name, value, 1, error=error)
+
+
+def check_optional_int(name, value, minimum, none_means, error=None):
+    """Raise unless ``value`` is ``None`` or an integer >= ``minimum`` (see ``check_integer``)."""
+    check_integer(name, value, minimum, none_means=none_means, error=error)
+
+
+def check_number(name, value, minimum=None, strict=False, what='a number', error=None):
+    """Raise unless ``value`` is a real number, above ``minimum`` when one is given.
+
+    Args:
+        name (str):
+            The argument's name, for the message.
+        value (object):
+            The argument's value.
+        minimum (float or None):
+            Lower bound. Defaults to ``None`` (any finite or infinite number).
+        strict (bool):
+            Whether ``minimum`` itself is excluded. Defaults to ``False``.
+        what (str):
+            What is allowed, for the message (for example 'a positive number'). Defaults to
+            'a number'.
+        error (type or None):
+            Exception class to raise. Defaults to ``None`` (``MissDiffInputError``).
+    """
+    valid = is_number(value) and value == value  # NaN is not a valid setting
+    if valid and minimum is not None:
+        valid = value > minimum if strict else value >= minimum
+
+    if not valid:
+        raise _error_class(error)(f"Invalid value {value!r} for '{name}': it must be {what}.")
+
+
+def check_fraction(name, value, error=None):
+    """Raise unless ``value`` is a number from 0 to 1."""
+    if not (is_number(value) and 0 <= value <= 1):
+        raise _error_class(error)(
             f"Invalid value {value!r} for '{name}': it must be a number from 0 to 1."
         )
 
 
-def check_choice(name, value, choices):
-    """Raise ``MissDiffInputError`` naming ``name`` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise MissDiffInputError(
+def check_choice(name, value, choices, error=None):
+    """Raise unless ``value`` is one of ``choices``."""
+    try:
+        valid = value in choices
+    except TypeError:  # an unhashable value given where a name is expected
+        valid = False
+
+    if not valid:
+        raise _error_class(error)(
             f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}."
         )
+
+
+def check_bool(name, value, error=None):
+    """Raise unless ``value`` is ``True`` or ``False`` (NumPy booleans included)."""
+    if not isinstance(value, bool) and type(value).__name__ != 'bool_':
+        raise _error_class(error)(f"'{name}' must be True or False, not {value!r}.")
 
 
 def examples(values):
