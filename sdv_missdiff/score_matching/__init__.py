@@ -1,5 +1,6 @@
 """Score matching with missing data for energy models (Givens, Liu and Reeve, ICML 2025)."""
 
+from sdv_missdiff.score_matching.baselines import CompleteCaseScoreMatching, ZeroedScoreMatching
 from sdv_missdiff.score_matching.energies import (
     EnergyModel,
     FunctionEnergy,
@@ -12,25 +13,26 @@ from sdv_missdiff.score_matching.errors import (
     NotFittedError,
     ScoreMatchingError,
 )
-from sdv_missdiff.score_matching.estimators import (
-    BaseScoreMatching,
-    CompleteCaseScoreMatching,
-    MarginalIWScoreMatching,
-    MarginalVariationalScoreMatching,
-    ZeroedScoreMatching,
-    gaussian_marginal_score,
-    get_estimator,
-    marginal_score_iw,
-)
+from sdv_missdiff.score_matching.fitting import OBJECTIVES, BaseScoreMatching
 from sdv_missdiff.score_matching.ggm import (
     GaussianGraphicalModel,
     PenaltyPath,
     roc_auc,
     roc_curve,
 )
+from sdv_missdiff.score_matching.importance_weighted import MarginalIWScoreMatching
+from sdv_missdiff.score_matching.marginal_scores import (
+    gaussian_marginal_score,
+    marginal_score_iw,
+    weighted_marginal_score,
+)
 from sdv_missdiff.score_matching.proposals import GaussianProposal, GaussianVariationalConditional
+from sdv_missdiff.score_matching.registry import ESTIMATORS, get_estimator
+from sdv_missdiff.score_matching.variational import MarginalVariationalScoreMatching
 
 __all__ = (
+    'ESTIMATORS',
+    'OBJECTIVES',
     'BaseScoreMatching',
     'CompleteCaseScoreMatching',
     'EnergyModel',
@@ -53,4 +55,5 @@ __all__ = (
     'marginal_score_iw',
     'roc_auc',
     'roc_curve',
+    'weighted_marginal_score',
 )

@@ -16,7 +16,10 @@ import math
 import torch
 from torch import nn
 
+from sdv_missdiff._validation import check_choice, check_number, check_positive_int
 from sdv_missdiff.score_matching.errors import ScoreMatchingError
+
+PARAMETRIZATIONS = ('cholesky', 'precision')
 
 
 def _as_bound(value, dim, default, name):
@@ -57,9 +60,15 @@ class EnergyModel(nn.Module):
 
     def __init__(self, dim, lower=None, upper=None, boundary_cap=1.0):
         super().__init__()
-        if int(dim) != dim or dim < 1:
-            raise ScoreMatchingError(f'``dim`` must be a positive integer, got {dim!r}.')
-
+        check_positive_int('dim', dim, error=ScoreMatchingError)
+        check_number(
+            'boundary_cap',
+            boundary_cap,
+            0,
+            strict=True,
+            what='a positive number',
+            error=ScoreMatchingError,
+        )
         self.dim = int(dim)
         lower = _as_bound(lower, self.dim, -math.inf, 'lower')
         upper = _as_bound(upper, self.dim, math.inf, 'upper')
@@ -67,9 +76,6 @@ class EnergyModel(nn.Module):
             raise ScoreMatchingError(
                 'Every ``lower`` bound must be smaller than its ``upper`` bound.'
             )
-
-        if not boundary_cap > 0:
-            raise ScoreMatchingError(f'``boundary_cap`` must be positive, got {boundary_cap!r}.')
 
         self.register_buffer('lower', lower)
         self.register_buffer('upper', upper)
@@ -235,11 +241,7 @@ class GaussianEnergy(EnergyModel):
         boundary_cap=1.0,
     ):
         super().__init__(dim, lower=lower, upper=upper, boundary_cap=boundary_cap)
-        if parametrization not in ('cholesky', 'precision'):
-            raise ScoreMatchingError(
-                f"``parametrization`` must be 'cholesky' or 'precision', got {parametrization!r}."
-            )
-
+        check_choice('parametrization', parametrization, PARAMETRIZATIONS, error=ScoreMatchingError)
         self.parametrization = parametrization
         mean = torch.zeros(dim) if mean is None else torch.as_tensor(mean, dtype=torch.float32)
         precision = (

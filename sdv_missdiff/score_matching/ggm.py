@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sdv_missdiff._validation import check_choice, check_number
 from sdv_missdiff.score_matching._validation import validate_missing_data
 from sdv_missdiff.score_matching.energies import GaussianEnergy
 from sdv_missdiff.score_matching.errors import (
@@ -13,7 +14,7 @@ from sdv_missdiff.score_matching.errors import (
     NotFittedError,
     ScoreMatchingError,
 )
-from sdv_missdiff.score_matching.estimators import ESTIMATORS, get_estimator
+from sdv_missdiff.score_matching.registry import ESTIMATORS, get_estimator
 
 _MIN_EIGENVALUE = 1e-3
 _MAX_EIGENVALUE = 1e3
@@ -204,16 +205,17 @@ class GaussianGraphicalModel:
         enable_gpu=True,
         verbose=False,
     ):
-        if estimator not in ESTIMATORS:
-            raise ScoreMatchingError(
-                f'Unknown estimator {estimator!r}: choose one of {sorted(ESTIMATORS)}.'
+        check_choice('estimator', estimator, sorted(ESTIMATORS), error=ScoreMatchingError)
+        check_number('alpha', alpha, 0, what='a non-negative number', error=ScoreMatchingError)
+        if learning_rate is not None:
+            check_number(
+                'learning_rate',
+                learning_rate,
+                0,
+                strict=True,
+                what='a positive number or None (chosen from the data)',
+                error=ScoreMatchingError,
             )
-
-        if not alpha >= 0:
-            raise ScoreMatchingError(f'``alpha`` must be non-negative, got {alpha!r}.')
-
-        if learning_rate is not None and not learning_rate > 0:
-            raise ScoreMatchingError(f'``learning_rate`` must be positive, got {learning_rate!r}.')
 
         self.estimator = estimator
         self.alpha = alpha

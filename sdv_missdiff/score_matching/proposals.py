@@ -10,6 +10,7 @@ import math
 import torch
 from torch import nn
 
+from sdv_missdiff._validation import check_number, check_positive_int
 from sdv_missdiff.score_matching.errors import ScoreMatchingError
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -68,9 +69,10 @@ class GaussianProposal:
     """
 
     def __init__(self, loc=0.0, scale=4.0):
-        if not scale > 0:
-            raise ScoreMatchingError(f'The proposal ``scale`` must be positive, got {scale!r}.')
-
+        check_number('loc', loc, what='a number', error=ScoreMatchingError)
+        check_number(
+            'scale', scale, 0, strict=True, what='a positive number', error=ScoreMatchingError
+        )
         self.loc = float(loc)
         self.scale = float(scale)
 
@@ -114,6 +116,13 @@ class GaussianVariationalConditional(nn.Module):
 
     def __init__(self, dim, hidden_dims=(200, 200), init_std=1.0):
         super().__init__()
+        check_positive_int('dim', dim, error=ScoreMatchingError)
+        for width in hidden_dims:
+            check_positive_int('hidden_dims', width, error=ScoreMatchingError)
+
+        check_number(
+            'init_std', init_std, 0, strict=True, what='a positive number', error=ScoreMatchingError
+        )
         layers = []
         width = 2 * dim
         for hidden in hidden_dims:

@@ -97,3 +97,25 @@ def test_bound_with_wrong_shape_names_the_argument():
     # Run and Assert
     with pytest.raises(ScoreMatchingError, match='``upper``'):
         GaussianEnergy(3, upper=[1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ('name', 'value'),
+    [('dim', 2.0), ('dim', True), ('dim', 0), ('boundary_cap', 0.0), ('parametrization', 'lu')],
+)
+def test_invalid_gaussian_argument_names_the_argument(name, value):
+    # Setup
+    kwargs = {'dim': 2, name: value}
+
+    # Run and Assert
+    with pytest.raises(ScoreMatchingError, match=f"Invalid value {value!r} for '{name}'"):
+        GaussianEnergy(**kwargs)
+
+
+def test_numpy_integer_dimension_is_valid():
+    # Run
+    energy = ICALikeEnergy(np.int64(3))
+
+    # Assert
+    assert energy.dim == 3
+    assert isinstance(energy.dim, int)

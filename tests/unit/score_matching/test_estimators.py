@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -6,6 +8,7 @@ from sdv_missdiff._device import get_device
 from sdv_missdiff.score_matching import (
     GaussianEnergy,
     GaussianProposal,
+    GaussianVariationalConditional,
     InvalidMissingDataError,
     MarginalIWScoreMatching,
     MarginalVariationalScoreMatching,
@@ -213,14 +216,101 @@ def test_observed_values_outside_support_raise():
 
 def test_invalid_arguments_raise():
     # Run and Assert
-    with pytest.raises(ScoreMatchingError, match='Unknown estimator'):
+    with pytest.raises(ScoreMatchingError, match="Invalid value 'em' for 'name'"):
         get_estimator('em', GaussianEnergy(2))
 
     with pytest.raises(ScoreMatchingError, match='denoising'):
         get_estimator('zeroed', TruncatedGaussianEnergy(2), objective='denoising')
 
-    with pytest.raises(ScoreMatchingError, match='``objective``'):
+    with pytest.raises(ScoreMatchingError, match="'objective'"):
         get_estimator('zeroed', GaussianEnergy(2), objective='ssm')
+
+
+@pytest.mark.parametrize(
+    ('name', 'value'),
+    [
+        ('epochs', 3.0),
+        ('epochs', True),
+        ('epochs', 0),
+        ('num_slices', 0),
+        ('num_slices', 1.5),
+        ('batch_size', 2.0),
+        ('batch_size', 0),
+        ('learning_rate', 0),
+        ('learning_rate', float('nan')),
+        ('learning_rate', '0.1'),
+        ('noise_std', -1.0),
+        ('max_grad_norm', 0.0),
+        ('optimizer', 'rmsprop'),
+        ('objective', ['exact']),
+    ],
+)
+def test_invalid_fitting_argument_names_the_argument(name, value):
+    # Run and Assert
+    with pytest.raises(
+        ScoreMatchingError, match=f"Invalid value {re.escape(repr(value))} for '{name}'"
+    ):
+        get_estimator('zeroed', GaussianEnergy(2), **{name: value})
+
+
+@pytest.mark.parametrize(
+    ('estimator', 'name', 'value'),
+    [
+        ('marginal_iw', 'num_samples', 0),
+        ('marginal_iw', 'num_samples', 10.0),
+        ('marginal_variational', 'num_samples', 0),
+        ('marginal_variational', 'variational_steps', -1),
+        ('marginal_variational', 'warmup_steps', 1.5),
+        ('marginal_variational', 'warmup_steps', False),
+        ('marginal_variational', 'variational_objective', 'kl'),
+        ('marginal_variational', 'variational_learning_rate', 0.0),
+    ],
+)
+def test_invalid_estimator_argument_names_the_argument(estimator, name, value):
+    # Run and Assert
+    with pytest.raises(
+        ScoreMatchingError, match=f"Invalid value {re.escape(repr(value))} for '{name}'"
+    ):
+        get_estimator(estimator, GaussianEnergy(2), **{name: value})
+
+
+def test_numpy_integers_and_zero_steps_are_valid():
+    # Run
+    estimator = get_estimator(
+        'marginal_variational',
+        GaussianEnergy(2),
+        epochs=np.int64(2),
+        num_samples=np.int32(3),
+        variational_steps=0,
+        warmup_steps=0,
+        batch_size=None,
+    )
+
+    # Assert
+    assert estimator.epochs == 2
+    assert estimator.num_samples == 3
+
+
+def test_marginal_score_iw_and_proposal_check_their_arguments():
+    # Setup
+    energy = GaussianEnergy(2)
+    data = np.array([[1.0, np.nan], [0.0, 1.0]])
+
+    # Run and Assert
+    with pytest.raises(ScoreMatchingError, match="Invalid value 0 for 'num_samples'"):
+        marginal_score_iw(energy, data, num_samples=0)
+
+    with pytest.raises(ScoreMatchingError, match="Invalid value 0 for 'scale'"):
+        GaussianProposal(scale=0)
+
+    with pytest.raises(ScoreMatchingError, match="Invalid value 'a' for 'loc'"):
+        GaussianProposal(loc='a')
+
+    with pytest.raises(ScoreMatchingError, match="Invalid value 0.0 for 'init_std'"):
+        GaussianVariationalConditional(2, init_std=0.0)
+
+    with pytest.raises(ScoreMatchingError, match="Invalid value 0 for 'hidden_dims'"):
+        GaussianVariationalConditional(2, hidden_dims=(8, 0))
 
 
 def test_get_device_defaults_to_cpu():

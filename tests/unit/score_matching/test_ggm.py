@@ -6,6 +6,7 @@ from sdv_missdiff.score_matching import (
     GaussianGraphicalModel,
     InvalidMissingDataError,
     NotFittedError,
+    ScoreMatchingError,
     roc_auc,
     roc_curve,
 )
@@ -158,3 +159,13 @@ def test_not_fitted_raises():
     # Run and Assert
     with pytest.raises(NotFittedError):
         GaussianGraphicalModel().check_fitted()
+
+
+@pytest.mark.parametrize(
+    ('name', 'value'),
+    [('estimator', 'em'), ('alpha', -0.1), ('alpha', None), ('learning_rate', 0.0)],
+)
+def test_invalid_argument_names_the_argument(name, value):
+    # Run and Assert
+    with pytest.raises(ScoreMatchingError, match=f"Invalid value {value!r} for '{name}'"):
+        GaussianGraphicalModel(**{name: value})
