@@ -20,24 +20,60 @@ The logistic models follow the widely used ``MAR_mask`` / ``MNAR_mask_logistic``
 ``MNAR_self_mask_logistic`` simulation code (Muzellec et al. 2020, reused by hyperimpute):
 weights drawn from a standard normal and divided by the standard deviation of the linear
 predictor, then an intercept per column fitted by bisection.
+
+Each mechanism is one entry of the registry ``_MECHANISM_MASKS`` (:data:`MECHANISMS` lists its
+names): a function of a ``_MaskRequest`` returning a boolean DataFrame with the table's index and
+the columns the mechanism may hide (True = hidden). To add one, write the function, add the entry.
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-MECHANISMS = (
-    'mcar_independent',
-    'mcar_row',
-    'mcar_column',
-    'mar',
-    'mnar',
-    'mnar_self',
+from sdv_missdiff._validation import (
+    check_choice,
+    check_integer,
+    check_number,
+    is_integer,
+    is_number,
 )
 
 _DEFAULT_INPUT_FRACTION = 0.3
 _BISECTION_STEPS = 60
+
+
+class _MaskRequest(NamedTuple):
+    """The arguments of every mechanism function, checked: ``columns`` may go missing.
+
+    ``observed_columns`` is as the user gave it (only ``'mar'`` reads it); ``input_fraction`` is
+    read by ``'mar'`` and ``'mnar'``; ``rng`` makes every random draw.
+    """
+
+    data: pd.DataFrame
+    columns: list
+    rate: float
+    rng: np.random.Generator
+    observed_columns: object
+    input_fraction: float
+
+    def as_mask(self, values, columns=None):
+        """Wrap boolean ``values`` as a mask on ``columns`` (default: ``self.columns``)."""
+        columns = self.columns if columns is None else columns
+        return pd.DataFrame(values, index=self.data.index, columns=columns)
+
+
+def _check_share(name, value, interval):
+    """Raise TypeError if ``value`` is not a number, ValueError if it is not in ``interval``."""
+    what = f'a number in {interval}'
+    if not is_number(value):
+        check_number(name, value, what=what, error=TypeError)
+
+    check_number(name, value, 0, strict=interval[0] == '(', what=what, error=ValueError)
+    if value > 1 or (value == 1 and interval[-1] == ')'):
+        # ``check_number`` has no upper bound: same message, raised here.
+        raise ValueError(f"Invalid value {value!r} for '{name}': it must be {what}.")
 
 
 def _get_rng(seed):
@@ -45,11 +81,8 @@ def _get_rng(seed):
     if isinstance(seed, np.random.Generator):
         return seed
 
-    if seed is not None and not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f'`seed` must be an int, a numpy.random.Generator or None, got {type(seed).__name__}.'
-        )
-
+    error = ValueError if is_integer(seed) else TypeError  # a negative int is a ValueError
+    check_integer('seed', seed, 0, '(fresh entropy) or a numpy.random.Generator', error=error)
     return np.random.default_rng(seed)
 
 
@@ -170,12 +203,15 @@ def _logistic_mask(inputs, n_targets, rate, rng):
     return rng.random(probabilities.shape) < probabilities
 
 
-def _mask_mcar_independent(shape, rate, rng):
-    return rng.random(shape) < rate
+def _mask_mcar_independent(request):
+    shape = (len(request.data), len(request.columns))
+    return request.as_mask(request.rng.random(shape) < request.rate)
 
 
-def _mask_fixed_count(shape, rate, rng, axis, mechanism, unit, remedy):
+def _mask_fixed_count(request, axis, mechanism, unit, remedy):
     # Hide floor(size * rate) random cells along ``axis`` (per row for axis=1, per column for 0).
+    shape = (len(request.data), len(request.columns))
+    rate = request.rate
     size = shape[axis]
     count = int(np.floor(size * rate))
     if count == 0 and rate > 0:
@@ -186,20 +222,20 @@ def _mask_fixed_count(shape, rate, rng, axis, mechanism, unit, remedy):
             stacklevel=4,
         )
 
-    order = rng.random(shape).argsort(axis=axis)
+    order = request.rng.random(shape).argsort(axis=axis)
     mask = np.zeros(shape, dtype=bool)
     np.put_along_axis(mask, np.take(order, np.arange(count), axis=axis), True, axis=axis)
-    return mask
+    return request.as_mask(mask)
 
 
-def _mask_mcar_row(shape, rate, rng):
+def _mask_mcar_row(request):
     remedy = 'Raise `rate` or allow more `columns`.'
-    return _mask_fixed_count(shape, rate, rng, 1, 'mcar_row', 'row', remedy)
+    return _mask_fixed_count(request, 1, 'mcar_row', 'row', remedy)
 
 
-def _mask_mcar_column(shape, rate, rng):
+def _mask_mcar_column(request):
     remedy = 'Raise `rate` or pass more rows.'
-    return _mask_fixed_count(shape, rate, rng, 0, 'mcar_column', 'column', remedy)
+    return _mask_fixed_count(request, 0, 'mcar_column', 'column', remedy)
 
 
 def _choose_inputs(candidates, input_fraction, rng):
@@ -210,10 +246,11 @@ def _choose_inputs(candidates, input_fraction, rng):
     return inputs, targets
 
 
-def _mask_mar(data, maskable, rate, rng, observed_columns, input_fraction):
-    """Return ``(mask, columns it covers)`` for MAR; the observed input columns are excluded."""
-    if observed_columns is not None:
-        inputs = _validate_columns(data, observed_columns, 'observed_columns')
+def _mask_mar(request):
+    """Return the MAR mask; its columns are ``columns`` minus the observed input columns."""
+    data, maskable, rate, rng = request.data, request.columns, request.rate, request.rng
+    if request.observed_columns is not None:
+        inputs = _validate_columns(data, request.observed_columns, 'observed_columns')
         targets = [column for column in maskable if column not in set(inputs)]
         if not targets:
             raise ValueError(
@@ -230,36 +267,37 @@ def _mask_mar(data, maskable, rate, rng, observed_columns, input_fraction):
                 'missingness of the others. Add columns or use an MCAR mechanism.'
             )
 
-        inputs, targets = _choose_inputs(maskable, input_fraction, rng)
+        inputs, targets = _choose_inputs(maskable, request.input_fraction, rng)
 
     mask = np.zeros((len(data), len(targets)), dtype=bool)
     if rate > 0 and targets:
         mask = _logistic_mask(_encode_inputs(data, inputs), len(targets), rate, rng)
 
-    return mask, targets
+    return request.as_mask(mask, targets)
 
 
-def _mask_mnar(data, maskable, rate, rng, input_fraction):
+def _mask_mnar(request):
+    data, maskable, rate, rng = request.data, request.columns, request.rate, request.rng
     if len(maskable) < 2:
         raise ValueError(
             "mechanism='mnar' needs at least two columns that may go missing (the logistic "
             "inputs and the columns they drive). Allow more `columns` or use 'mnar_self'."
         )
 
-    inputs, targets = _choose_inputs(maskable, input_fraction, rng)
+    inputs, targets = _choose_inputs(maskable, request.input_fraction, rng)
     mask = pd.DataFrame(False, index=data.index, columns=maskable)
     if rate > 0:
         encoded = _encode_inputs(data, inputs)
         mask[targets] = _logistic_mask(encoded, len(targets), rate, rng)
         mask[inputs] = rng.random((len(data), len(inputs))) < rate
 
-    return mask.to_numpy()
+    return mask
 
 
-def _mask_mnar_self(data, maskable, rate, rng):
-    mask = np.zeros((len(data), len(maskable)), dtype=bool)
+def _mask_mnar_self(request):
+    data, maskable, rate, rng = request.data, request.columns, request.rate, request.rng
     if rate == 0:
-        return mask
+        return request.as_mask(np.zeros((len(data), len(maskable)), dtype=bool))
 
     signs = np.where(rng.random(len(maskable)) < 0.5, -1.0, 1.0)
     linear = np.empty((len(data), len(maskable)))
@@ -278,7 +316,19 @@ def _mask_mnar_self(data, maskable, rate, rng):
         linear[:, position] = signs[position] * encoded
 
     intercepts = _fit_intercepts(linear, rate)
-    return rng.random(linear.shape) < _sigmoid(linear + intercepts)
+    return request.as_mask(rng.random(linear.shape) < _sigmoid(linear + intercepts))
+
+
+# The registry: mechanism name -> function of a ``_MaskRequest`` returning its mask DataFrame.
+_MECHANISM_MASKS = {
+    'mcar_independent': _mask_mcar_independent,
+    'mcar_row': _mask_mcar_row,
+    'mcar_column': _mask_mcar_column,
+    'mar': _mask_mar,
+    'mnar': _mask_mnar,
+    'mnar_self': _mask_mnar_self,
+}
+MECHANISMS = tuple(_MECHANISM_MASKS)
 
 
 def _apply_mask(data, mask):
@@ -359,24 +409,20 @@ def simulate_missing(
             (True = hidden by this call).
 
     Raises:
+        TypeError:
+            If ``data`` is not a DataFrame, ``rate`` or ``input_fraction`` is not a number, or
+            ``seed`` is neither an int, a Generator nor None.
         ValueError:
-            If the mechanism is unknown, ``rate`` is outside ``[0, 1)``, a column is not in the
-            data, or the mechanism needs more columns than it is given.
+            If the mechanism is unknown, ``rate`` is outside ``[0, 1)``, ``input_fraction``
+            outside ``(0, 1]``, a column is not in the data, or the mechanism needs more columns
+            than it is given.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f'`data` must be a pandas.DataFrame, got {type(data).__name__}.')
 
-    if mechanism not in MECHANISMS:
-        raise ValueError(f'Unknown mechanism {mechanism!r}. Choose one of {list(MECHANISMS)}.')
-
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)):
-        raise TypeError(f'`rate` must be a number in [0, 1), got {rate!r}.')
-
-    if not 0 <= rate < 1:
-        raise ValueError(f'`rate` must be in [0, 1), got {rate}.')
-
-    if not 0 < input_fraction <= 1:
-        raise ValueError(f'`input_fraction` must be in (0, 1], got {input_fraction}.')
+    check_choice('mechanism', mechanism, _MECHANISM_MASKS, error=ValueError)
+    _check_share('rate', rate, '[0, 1)')
+    _check_share('input_fraction', input_fraction, '(0, 1]')
 
     if observed_columns is not None and mechanism != 'mar':
         raise ValueError(
@@ -388,24 +434,10 @@ def simulate_missing(
         duplicated = data.columns[data.columns.duplicated()].tolist()
         raise ValueError(f'`data` has duplicated column names {duplicated}; rename them first.')
 
-    rate = float(rate)
     rng = _get_rng(seed)
     maskable = _validate_columns(data, columns, 'columns')
-    shape = (len(data), len(maskable))
-    if mechanism == 'mcar_independent':
-        values = _mask_mcar_independent(shape, rate, rng)
-    elif mechanism == 'mcar_row':
-        values = _mask_mcar_row(shape, rate, rng)
-    elif mechanism == 'mcar_column':
-        values = _mask_mcar_column(shape, rate, rng)
-    elif mechanism == 'mar':
-        values, maskable = _mask_mar(data, maskable, rate, rng, observed_columns, input_fraction)
-    elif mechanism == 'mnar':
-        values = _mask_mnar(data, maskable, rate, rng, input_fraction)
-    else:
-        values = _mask_mnar_self(data, maskable, rate, rng)
-
+    request = _MaskRequest(data, maskable, float(rate), rng, observed_columns, input_fraction)
+    hidden = _MECHANISM_MASKS[mechanism](request)
     mask = pd.DataFrame(False, index=data.index, columns=data.columns)
-    mask[maskable] = values
-    masked = _apply_mask(data, mask[maskable])
-    return masked, mask
+    mask[list(hidden.columns)] = hidden.to_numpy()
+    return _apply_mask(data, hidden), mask

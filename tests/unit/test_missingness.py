@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdv_missdiff.missingness import MECHANISMS, simulate_missing
+from sdv_missdiff.missingness import _MECHANISM_MASKS, MECHANISMS, _MaskRequest, simulate_missing
 
 
 def _mixed_table(num_rows=400, seed=0):
@@ -208,9 +208,13 @@ def test_zero_rate_and_generator_seed():
 @pytest.mark.parametrize(
     ('kwargs', 'message'),
     [
-        ({'mechanism': 'mcar'}, "Unknown mechanism 'mcar'"),
-        ({'rate': 1.0}, r'`rate` must be in \[0, 1\), got 1.0'),
-        ({'rate': -0.1}, r'`rate` must be in \[0, 1\)'),
+        ({'mechanism': 'mcar'}, "Invalid value 'mcar' for 'mechanism'. Choose one of"),
+        ({'rate': 1.0}, r"Invalid value 1.0 for 'rate': it must be a number in \[0, 1\)"),
+        ({'rate': -0.1}, r"'rate': it must be a number in \[0, 1\)"),
+        ({'rate': float('nan')}, r"'rate': it must be a number in \[0, 1\)"),
+        ({'input_fraction': 0}, r"'input_fraction': it must be a number in \(0, 1\]"),
+        ({'input_fraction': 1.5}, r"'input_fraction': it must be a number in \(0, 1\]"),
+        ({'seed': -1}, "Invalid value -1 for 'seed': it must be a non-negative integer"),
         ({'columns': ['num', 'nope']}, r"not in the data: \['nope'\]"),
         ({'mechanism': 'mnar', 'columns': ['num']}, "'mnar' needs at least two columns"),
         (
@@ -223,14 +227,79 @@ def test_zero_rate_and_generator_seed():
 def test_bad_input_errors(kwargs, message):
     # Setup
     data = _mixed_table(num_rows=10)
-    arguments = {'mechanism': 'mcar_independent', 'rate': 0.2, **kwargs}
+    arguments = {'mechanism': 'mcar_independent', 'rate': 0.2, 'seed': 0, **kwargs}
 
     # Run and Assert
     with pytest.raises(ValueError, match=message):
-        simulate_missing(data, seed=0, **arguments)
+        simulate_missing(data, **arguments)
+
+
+@pytest.mark.parametrize(
+    ('kwargs', 'message'),
+    [
+        ({'rate': '0.1'}, r"Invalid value '0.1' for 'rate': it must be a number in \[0, 1\)"),
+        ({'rate': True}, "Invalid value True for 'rate'"),
+        ({'input_fraction': None}, r"'input_fraction': it must be a number in \(0, 1\]"),
+        ({'seed': 1.5}, "Invalid value 1.5 for 'seed'"),
+        ({'seed': 'x'}, "Invalid value 'x' for 'seed'"),
+    ],
+)
+def test_bad_input_type_errors(kwargs, message):
+    # Setup
+    data = _mixed_table(num_rows=10)
+    arguments = {'mechanism': 'mcar_independent', 'rate': 0.2, 'seed': 0, **kwargs}
+
+    # Run and Assert
+    with pytest.raises(TypeError, match=message):
+        simulate_missing(data, **arguments)
+
+    with pytest.raises(TypeError, match='must be a pandas.DataFrame'):
+        simulate_missing(data.to_numpy(), 'mcar_independent', 0.2)
 
 
 def test_mar_single_column_error():
     # Run and Assert
     with pytest.raises(ValueError, match="'mar' needs at least two columns"):
         simulate_missing(pd.DataFrame({'a': [1.0, 2.0]}), 'mar', 0.2)
+
+
+def test_registry_matches_mechanisms():
+    # Assert: same names, same order, every entry callable
+    assert MECHANISMS == tuple(_MECHANISM_MASKS)
+    assert MECHANISMS == ('mcar_independent', 'mcar_row', 'mcar_column', 'mar', 'mnar', 'mnar_self')
+    assert all(callable(function) for function in _MECHANISM_MASKS.values())
+
+
+@pytest.mark.parametrize('mechanism', MECHANISMS)
+@pytest.mark.parametrize('rate', [0.0, 0.4])
+def test_every_mechanism_returns_a_mask_of_the_requested_columns(mechanism, rate):
+    # Setup: a non-default index, and only some columns allowed to go missing
+    data = _mixed_table(num_rows=30).set_axis(range(100, 130))
+    columns = ['num', 'flag', 'colour', 'size']
+    request = _MaskRequest(data, columns, rate, np.random.default_rng(0), None, 0.5)
+
+    # Run
+    hidden = _MECHANISM_MASKS[mechanism](request)
+    _, mask = simulate_missing(data, mechanism, rate, columns=columns, seed=0, input_fraction=0.5)
+
+    # Assert: the mechanism's mask has the data's rows and requested columns only, all boolean
+    assert isinstance(hidden, pd.DataFrame)
+    assert hidden.index.equals(data.index)
+    assert list(hidden.columns) == columns  # 'mar': the columns left out are its inputs
+    assert hidden.dtypes.eq(bool).all()
+    assert mask.shape == data.shape
+    assert not mask.drop(columns=columns).to_numpy().any()
+    pd.testing.assert_frame_equal(mask[columns], hidden)
+
+
+def test_mar_mask_covers_only_the_columns_that_may_go_missing():
+    # Setup
+    data = _mixed_table(num_rows=30)
+    request = _MaskRequest(data, list(data.columns), 0.3, np.random.default_rng(1), ['num'], 0.3)
+
+    # Run
+    hidden = _MECHANISM_MASKS['mar'](request)
+
+    # Assert: the observed column is not in the mask, every other column is
+    assert list(hidden.columns) == [column for column in data.columns if column != 'num']
+    assert hidden.index.equals(data.index)
