@@ -1,11 +1,22 @@
-"""MissDiff for SDV: learn from incomplete tables without imputing them first."""
+"""MissDiff for SDV: learn from incomplete tables without imputing them first.
 
-# SDV loads this package's entry point while it imports itself; importing SDV first lets that
-# finish before any module of ours asks SDV for names.
-import sdv  # noqa: F401, I001
-
-from sdv_missdiff.synthesizer import MissDiffSynthesizer
+The package loads lazily: ``sdv_missdiff.diffusion`` (pure torch) imports no SDV, RDT or pandas,
+and SDV is imported when ``MissDiffSynthesizer`` is first asked for.
+"""
 
 __version__ = '0.1.0.dev0'
 
 __all__ = ('MissDiffSynthesizer',)
+
+
+def __getattr__(name):
+    if name == 'MissDiffSynthesizer':
+        from sdv_missdiff.synthesizer import MissDiffSynthesizer
+
+        return MissDiffSynthesizer
+
+    raise AttributeError(f"module 'sdv_missdiff' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

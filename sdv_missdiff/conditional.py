@@ -3,19 +3,17 @@
 Every path here is the same batched inpainting: the known cells of all rows are encoded into one
 array of values and one mask (a NaN cell is simply not known), the diffusion model generates the
 other dimensions around them in a single ``sample`` call, and the result goes back through SDV's
-data processor. There is no reject loop for conditions; the only loop is for rows that SDV
-constraints reject after generation.
+data processor; the known cells are then pasted back once, in the user's space, exactly as given.
+There is no reject loop for conditions; the only loop is for rows that SDV constraints reject
+after generation.
 """
 
-import numpy as np
 import pandas as pd
 import tqdm
 from sdv.errors import InvalidDataError
-from sdv.single_table.base import FIXED_RNG_SEED
-from sdv.single_table.utils import handle_sampling_error, validate_folder_path_with_table_names
 
-from sdv_missdiff._validation import check_positive_int, examples
-from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff import sdv_private
+from sdv_missdiff._validation import check_number, check_positive_int, examples
 
 # Classifier-free guidance weight for conditions. Measured on Adult (16,000 rows, 20% holes,
 # income fixed to '>50K'): SDMetrics quality against the real '>50K' rows 0.872 with no
@@ -24,7 +22,33 @@ from sdv_missdiff.errors import MissDiffInputError
 CONDITIONAL_GUIDANCE_SCALE = 1.0
 
 
-class InpaintingMixin:
+def paste_known(sampled, known, given):
+    """Put the given cells of ``known`` into ``sampled`` (same index), values and dtypes intact.
+
+    Args:
+        sampled (pandas.DataFrame):
+            Generated rows; its index is a subset of ``known``'s.
+        known (pandas.DataFrame):
+            The known cells, as the user gave them.
+        given (pandas.DataFrame):
+            Boolean frame like ``known``: True where the cell is returned as given.
+
+    Returns:
+        pandas.DataFrame:
+            ``sampled`` with the given cells of ``known``.
+    """
+    rows = sampled.index
+    for column in known.columns:
+        value = known.loc[rows, column]
+        if given[column].all():
+            sampled[column] = value
+        else:
+            sampled[column] = value.where(given.loc[rows, column], sampled[column])
+
+    return sampled
+
+
+class ConditionalSamplingMixin:
     """Generate the unknown cells of rows around known ones, with no reject sampling.
 
     Expects the synthesizer to hold a fitted ``_encoder`` (``TableEncoder``), ``_model``
@@ -36,13 +60,7 @@ class InpaintingMixin:
     def _inpainting_settings(self, num_resamples, guidance_scale):
         """Validate the sampling arguments of the public methods into ``_inpaint`` settings."""
         check_positive_int('num_resamples', num_resamples)
-        if isinstance(guidance_scale, bool) or not (
-            isinstance(guidance_scale, (int, float, np.number)) and guidance_scale >= 0
-        ):
-            raise MissDiffInputError(
-                f"Invalid value {guidance_scale!r} for 'guidance_scale': it must be a number, "
-                '0 (no guidance) or more.'
-            )
+        check_number('guidance_scale', guidance_scale, 0, what='a number, 0 (no guidance) or more')
 
         return {'num_resamples': int(num_resamples), 'guidance_scale': float(guidance_scale)}
 
@@ -78,7 +96,6 @@ class InpaintingMixin:
             tuple[numpy.ndarray, numpy.ndarray]:
                 Encoded known values and the mask of known dimensions.
         """
-        self._check_known_categories(known_table)
         table = pd.DataFrame(index=range(len(known_table)), columns=self._encoder.columns)
         for column in known_table.columns:
             if column in table.columns:
@@ -100,8 +117,9 @@ class InpaintingMixin:
 
         Returns:
             pandas.DataFrame:
-                Complete processed-space rows (the encoder's columns, a ``RangeIndex``) that
-                hold every known cell exactly.
+                Complete processed-space rows (the encoder's columns, a ``RangeIndex``); the
+                known cells are generated as given, up to the encoding's round trip (callers
+                paste the user's own values back).
         """
         known_table = known_table.reset_index(drop=True)
         values, mask = self._encode_known(known_table)
@@ -112,57 +130,9 @@ class InpaintingMixin:
             show_progress_bar=show_progress_bar,
             **(settings or {}),
         )
-        sampled = self._encoder.reverse_transform(generated)
-        for column in known_table.columns:
-            if column in sampled.columns:
-                known = known_table[column]
-                if known.notna().any():
-                    sampled[column] = known.where(known.notna(), sampled[column])
-
-        return sampled
-
-    def _sample_conditioned(self, num_rows, conditions):
-        """Sample ``num_rows`` rows that all hold the processed-space ``conditions``.
-
-        Called by ``_sample`` when SDV passes conditions. A NaN condition value is not known.
-
-        Args:
-            num_rows (int):
-                Number of rows.
-            conditions (dict):
-                Processed-space column name to value.
-
-        Returns:
-            pandas.DataFrame:
-                Sampled rows in the processed space.
-        """
-        known_table = pd.DataFrame(
-            {
-                column: np.repeat(np.array([value], dtype=object), num_rows)
-                for column, value in conditions.items()
-            }
-        )
-        settings = self._inpainting_settings(1, CONDITIONAL_GUIDANCE_SCALE)
-        return self._inpaint(known_table.infer_objects(), settings)
+        return self._encoder.reverse_transform(generated)
 
     # -- user space ---------------------------------------------------------------------
-    def _has_constraints(self):
-        return bool(
-            getattr(self, '_chained_constraints', None)
-            or getattr(self, '_reject_sampling_constraints', None)
-        )
-
-    def _transform_known(self, known_table):
-        """Transform user-space known columns to the processed space, as SDV does for conditions."""
-        if getattr(self, '_chained_constraints', None):
-            return self._transform_conditions_chained_constraints(known_table)
-
-        return self._transform_conditions(known_table)
-
-    def _ensure_random_state(self):
-        if not self._random_state_set:
-            self._set_random_state(FIXED_RNG_SEED)
-
     def _generate_around(self, known_table, settings, max_tries, show_progress_bar=False):
         """Generate user-space rows around the known cells of ``known_table``.
 
@@ -181,7 +151,7 @@ class InpaintingMixin:
                 Reverse-transformed rows with the index of ``known_table``; rows the
                 constraints still reject after ``max_tries`` attempts are missing.
         """
-        processed_known = self._transform_known(known_table).reset_index(drop=True)
+        processed_known = sdv_private.transform_known(self, known_table).reset_index(drop=True)
         pending = pd.RangeIndex(len(known_table))
         parts = []
         for attempt in range(max_tries):
@@ -244,15 +214,8 @@ class InpaintingMixin:
             known_batch = known_table.iloc[start : start + batch_size].reset_index(drop=True)
             given_batch = given.iloc[start : start + batch_size].reset_index(drop=True)
             sampled = self._generate_around(known_batch, settings, max_tries_per_batch)
-            rows = sampled.index
-            for column in known_batch.columns:
-                value = known_batch.loc[rows, column]
-                if given_batch[column].all():
-                    sampled[column] = value
-                else:
-                    sampled[column] = value.where(given_batch.loc[rows, column], sampled[column])
-
-            sampled.index = rows + start
+            sampled = paste_known(sampled, known_batch, given_batch)
+            sampled.index = sampled.index + start
             if output_file_path:
                 sampled.to_csv(output_file_path, mode='a', header=start == 0, index=False)
 
@@ -282,6 +245,9 @@ class InpaintingMixin:
         output_file_path,
     ):
         """Generate around ``known_table`` with a progress bar, as SDV's sampling methods do."""
+        # Discrete columns reach the model as their raw values, so raw values are checked, once,
+        # before SDV's error handling would hide the message.
+        self._check_known_categories(known_table)
         sampled = pd.DataFrame()
         try:
             with tqdm.tqdm(total=len(known_table)) as progress_bar:
@@ -298,7 +264,7 @@ class InpaintingMixin:
 
             self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
         except (Exception, KeyboardInterrupt) as error:
-            handle_sampling_error(output_file_path, error)
+            sdv_private.handle_sampling_error(output_file_path, error)
 
         return sampled
 
@@ -343,15 +309,14 @@ class InpaintingMixin:
                 The table name mapped to the sampled rows, with the known columns exactly as
                 given (values, NaN and dtypes) and the index of ``known_columns``.
         """
-        self._validate_fit_before_sample()
+        sdv_private.check_fitted_for_sampling(self)
         settings = self._inpainting_settings(num_resamples, guidance_scale)
-        output_file_path = validate_folder_path_with_table_names(
+        output_file_path = sdv_private.validate_folder_path_with_table_names(
             output_folder_path, [self._table_name]
         )[0]
         known_columns = known_columns.copy()
-        self._validate_known_columns(known_columns)
-        self._check_known_categories(known_columns)
-        self._ensure_random_state()
+        sdv_private.validate_known_columns(self, known_columns)
+        sdv_private.ensure_random_state(self)
         given = pd.DataFrame(True, index=known_columns.index, columns=known_columns.columns)
         sampled = self._sample_known_rows(
             known_columns,
@@ -402,16 +367,15 @@ class InpaintingMixin:
                 The table name mapped to the sampled rows, conditions in the order SDV uses
                 (grouped by the set of conditioned columns).
         """
-        self._validate_fit_before_sample()
+        sdv_private.check_fitted_for_sampling(self)
         settings = self._inpainting_settings(num_resamples, guidance_scale)
-        output_file_path = validate_folder_path_with_table_names(
+        output_file_path = sdv_private.validate_folder_path_with_table_names(
             output_folder_path, [self._table_name]
         )[0]
-        condition_dataframes = self._make_condition_dfs(conditions)
-        self._validate_conditions(condition_dataframes)
-        self._ensure_random_state()
+        condition_dataframes = sdv_private.condition_frames(self, conditions)
+        sdv_private.validate_conditions(self, condition_dataframes)
+        sdv_private.ensure_random_state(self)
         known_table = pd.concat(condition_dataframes, ignore_index=True)
-        self._check_known_categories(known_table)
         given = pd.concat(
             [
                 pd.DataFrame(

@@ -12,39 +12,20 @@ loss), combinations holding a missing value become a missing combination, and ev
 ``FixedIncrements`` and ``OneHotEncoding`` keep NaN as they are (``OneHotEncoding`` refuses
 missing one-hot cells itself), and a ``ProgrammableConstraint`` is the user's own code.
 
-The private attributes of SDV's constraint classes read here are all listed in
-``_INEQUALITY_COLUMNS``, ``_RANGE_COLUMNS`` and ``_combination_maps``; the constraint tests
-(``tests/integration/test_constraints.py``) fail if SDV renames them.
+The private attributes of SDV's constraint classes read here are listed in
+``sdv_private`` (``INEQUALITY_COLUMNS``, ``RANGE_COLUMNS``, ``COMBINATION_*``); the constraint
+tests (``tests/integration/test_constraints.py``) fail if SDV renames them.
 """
 
 import pandas as pd
 from sdv.cag import FixedCombinations, Inequality, Range
 
+from sdv_missdiff import sdv_private
+
 # The value of a ``.nan_component`` cell for a row with nothing missing (see
 # ``sdv.cag._utils.get_nan_component_value``).
 NOTHING_MISSING = 'None'
 _NAN_COMPONENT_SEPARATOR = ', '
-
-# Private attribute names of SDV's constraints: the original columns, in order, then the
-# processed columns each missing original column makes unknown.
-_INEQUALITY_COLUMNS = {
-    'originals': ('_low_column_name', '_high_column_name'),
-    'nan_component': '_nan_column_name',
-    # processed column: the original columns it is computed from
-    'derived': {
-        '_fillna_low_column_name': ('_low_column_name',),
-        '_diff_column_name': ('_low_column_name', '_high_column_name'),
-    },
-}
-_RANGE_COLUMNS = {
-    'originals': ('_low_column_name', '_middle_column_name', '_high_column_name'),
-    'nan_component': '_nan_column_name',
-    'derived': {
-        '_fillna_low_column_name': ('_low_column_name',),
-        '_low_diff_column_name': ('_low_column_name', '_middle_column_name'),
-        '_high_diff_column_name': ('_middle_column_name', '_high_column_name'),
-    },
-}
 
 
 def _missing_columns(nan_component):
@@ -75,24 +56,14 @@ def _restore_filled_differences(data, constraint, columns):
     return data
 
 
-def _combination_maps(constraint):
-    # SDV fills one of the two maps, depending on how the constraint was fitted.
-    for attribute in ('_uuids_to_combinations', '_ids_to_combinations'):
-        mapping = getattr(constraint, attribute, None)
-        if mapping:
-            return mapping
-
-    return {}
-
-
 def _restore_missing_combinations(data, constraint):
-    joint_column = constraint._joint_column
+    joint_column = getattr(constraint, sdv_private.COMBINATION_JOINT_COLUMN)
     if joint_column not in data.columns:
         return data
 
     holey = {
         label
-        for label, combination in _combination_maps(constraint).items()
+        for label, combination in sdv_private.combination_maps(constraint).items()
         if any(value is None or pd.isna(value) for value in combination)
     }
     if holey:
@@ -121,9 +92,9 @@ def restore_missing_cells(processed_data, constraints):
     data = processed_data.copy()
     for constraint in constraints:
         if isinstance(constraint, Range):
-            data = _restore_filled_differences(data, constraint, _RANGE_COLUMNS)
+            data = _restore_filled_differences(data, constraint, sdv_private.RANGE_COLUMNS)
         elif isinstance(constraint, Inequality):
-            data = _restore_filled_differences(data, constraint, _INEQUALITY_COLUMNS)
+            data = _restore_filled_differences(data, constraint, sdv_private.INEQUALITY_COLUMNS)
         elif isinstance(constraint, FixedCombinations):
             data = _restore_missing_combinations(data, constraint)
 

@@ -2,10 +2,11 @@
 
 from sdv.errors import SynthesizerInputError
 
-
-class TrainingDivergedError(RuntimeError):
-    """Training produced a NaN or exploding loss and was stopped; no model is returned."""
+from sdv_missdiff.diffusion.training import TrainingDivergedError
 
 
 class MissDiffInputError(SynthesizerInputError):
     """An argument given to a MissDiff object is not valid."""
+
+
+__all__ = ('MissDiffInputError', 'TrainingDivergedError')

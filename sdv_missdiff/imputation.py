@@ -1,22 +1,23 @@
 """Imputation by diffusion inpainting, mixed into ``MissDiffSynthesizer``.
 
 Each row's observed cells are held fixed and its missing cells are generated around them by the
-same batched inpainting that conditional sampling uses (``InpaintingMixin._inpaint``).
+same batched inpainting that conditional sampling uses (``ConditionalSamplingMixin._inpaint``).
+The observed cells are kept by writing generated values into the holes only.
 """
 
 import numpy as np
 import pandas as pd
-from sdv._utils import _get_single_table_data
 from sdv.errors import InvalidDataError, NotFittedError
 
-from sdv_missdiff._validation import check_positive_int, examples
+from sdv_missdiff import sdv_private
+from sdv_missdiff._validation import check_bool, check_positive_int, examples
 from sdv_missdiff.errors import MissDiffInputError
 
 IMPUTATION_LEVEL = 'imputation'
 
 
 class ImputationMixin:
-    """Fill the missing cells of a table; needs ``InpaintingMixin`` beside it."""
+    """Fill the missing cells of a table; needs ``ConditionalSamplingMixin`` beside it."""
 
     def _check_imputation_input(self, table):
         """Collect every problem of ``table`` that stops imputation."""
@@ -26,13 +27,13 @@ class ImputationMixin:
                 f'not {type(table).__name__}.'
             )
 
-        if self._has_constraints():
+        if sdv_private.has_constraints(self):
             raise MissDiffInputError(
                 'impute does not support synthesizers with constraints. Fit a synthesizer '
                 'without constraints to impute.'
             )
 
-        metadata_columns = self._get_table_metadata().columns
+        metadata_columns = sdv_private.table_metadata(self).columns
         unknown = [column for column in table.columns if column not in metadata_columns]
         if unknown:
             raise MissDiffInputError(
@@ -175,10 +176,7 @@ class ImputationMixin:
         check_positive_int('num_imputations', num_imputations)
         settings = self._inpainting_settings(num_resamples, guidance_scale)
         check_positive_int('num_draws', num_draws)
-        if not isinstance(point_estimate, (bool, np.bool_)):
-            raise MissDiffInputError(
-                f"'point_estimate' must be True or False, not {point_estimate!r}."
-            )
+        check_bool('point_estimate', point_estimate)
 
         if point_estimate and num_imputations > 1:
             raise MissDiffInputError(
@@ -189,7 +187,7 @@ class ImputationMixin:
 
         num_completions = num_draws if point_estimate else num_imputations
         is_dict = isinstance(data, dict)
-        table = _get_single_table_data(data) if is_dict else data
+        table = sdv_private.single_table_data(data) if is_dict else data
         self._check_imputation_input(table)
 
         modeled = self._modeled_columns(table)
@@ -197,11 +195,10 @@ class ImputationMixin:
         rows = np.flatnonzero(holes.any(axis=1).to_numpy())
         completions = [table.copy() for _ in range(num_imputations)]
         if len(rows):
-            self._ensure_random_state()
+            sdv_private.ensure_random_state(self)
             known = table.iloc[rows][modeled].reset_index(drop=True)
             processed = self._data_processor.transform(known, is_condition=True)
             processed = processed.reset_index(drop=True)
-            self._check_known_categories(processed)
             stacked = pd.concat([processed] * num_completions, ignore_index=True)
             generated = self._inpaint(
                 stacked, settings, show_progress_bar=bool(getattr(self, 'verbose', False))

@@ -1,5 +1,9 @@
 """``MissDiffSynthesizer``: the SDV glue around the masked diffusion model."""
 
+# SDV imports this module as its add-on while SDV itself is being imported; sdv_private imports
+# SDV first, so that importing this module before SDV does not meet a half-imported copy.
+from sdv_missdiff import sdv_private  # isort: skip
+
 import math
 import warnings
 
@@ -8,9 +12,9 @@ import pandas as pd
 import plotly.express as px
 from rdt.transformers import FloatFormatter, UnixTimestampEncoder
 from sdmetrics import visualization
-from sdv.errors import InvalidDataError, NotFittedError
+from sdv.errors import InvalidDataError
 from sdv.single_table.base import BaseSingleTableSynthesizer
-from sdv.single_table.utils import detect_discrete_columns
+from sdv.single_table.ctgan import LossValuesMixin
 
 from sdv_missdiff._validation import (
     check_choice,
@@ -18,6 +22,7 @@ from sdv_missdiff._validation import (
     check_optional_int,
     check_positive_int,
 )
+from sdv_missdiff.conditional import ConditionalSamplingMixin
 from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import (
@@ -28,7 +33,6 @@ from sdv_missdiff.encoding import (
 )
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
-from sdv_missdiff.inpainting import InpaintingMixin
 from sdv_missdiff.table_checks import check_training_table
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
@@ -37,7 +41,9 @@ AUTO_TRAINING_STEPS = 6_000
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 
 
-class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynthesizer):
+class MissDiffSynthesizer(
+    ImputationMixin, ConditionalSamplingMixin, LossValuesMixin, BaseSingleTableSynthesizer
+):
     """Diffusion synthesizer that learns from tables with missing values without imputing them.
 
     Training uses masked denoising score matching (MissDiff, Ouyang et al. 2023): missing cells
@@ -225,17 +231,17 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         super().add_constraints(constraints)
         # SDV rebuilds its data processor here with its own default transformers, which
         # mean-fill numbers and re-insert NaN at random: put MissDiff's back.
-        self._update_default_transformers()
+        sdv_private.reset_default_transformers(self)
 
     # -- validation ---------------------------------------------------------------------
     def _modeled_columns(self, table_data):
-        columns = self._get_table_metadata().columns
+        metadata = sdv_private.table_metadata(self)
         return [
             name
-            for name, column in columns.items()
+            for name, column in metadata.columns.items()
             if column.get('sdtype') in MODELED_SDTYPES
             and name in table_data.columns
-            and name != self._get_table_metadata().primary_key
+            and name != metadata.primary_key
         ]
 
     def _validate(self, table_data):
@@ -243,7 +249,7 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         return check_training_table(
             table_data,
             self._modeled_columns(table_data),
-            self._get_table_metadata().columns,
+            sdv_private.table_metadata(self).columns,
             self.missing_data_strategy,
         )
 
@@ -275,8 +281,10 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 Table in SDV's processed space, NaN where a cell is missing.
         """
         processed_data = restore_missing_cells(processed_data, self._chained_constraints)
-        transformers = self._data_processor._hyper_transformer.field_transformers
-        discrete_columns = detect_discrete_columns(self.metadata, processed_data, transformers)
+        transformers = sdv_private.field_transformers(self)
+        discrete_columns = sdv_private.detect_discrete_columns(
+            self.metadata, processed_data, transformers
+        )
         empty = [column for column in processed_data if processed_data[column].isna().all()]
         if empty:
             raise InvalidDataError(
@@ -327,7 +335,11 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         )
         weights = self._encoder.dimension_weights(self.column_balance)
         self._model.fit(
-            values, observed, dimension_weights=weights, column_index=self._encoder.column_index
+            values,
+            observed,
+            dimension_weights=weights,
+            column_index=self._encoder.column_index,
+            column_kinds=self._encoder.column_kinds,
         )
 
     def _resolve_epochs(self, num_rows):
@@ -345,17 +357,22 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             num_rows (int):
                 Number of rows to sample.
             conditions (dict or None):
-                Processed-space values to hold fixed in every row. Defaults to ``None``.
+                Processed-space values to hold fixed in every row (SDV's hook; MissDiff's own
+                ``sample_from_conditions`` passes its conditions through ``_inpaint`` instead).
+                Defaults to ``None``.
 
         Returns:
             pandas.DataFrame:
                 Sampled rows.
         """
         if conditions:
-            return self._sample_conditioned(num_rows, conditions)
+            known = pd.DataFrame(
+                {column: [value] * num_rows for column, value in conditions.items()}
+            )
+            self._check_known_categories(known)
+            return self._inpaint(known)
 
-        values = self._model.sample(num_rows)
-        return self._encoder.reverse_transform(values)
+        return self._encoder.reverse_transform(self._model.sample(num_rows))
 
     def set_random_state(self, random_state):
         """Seed every sampled column, ids and PII included, so a seed gives the same rows.
@@ -379,12 +396,12 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
                 If the synthesizer has not been fitted.
         """
         check_optional_int('random_state', random_state, 0, 'for fresh randomness')
-        self._validate_fit_before_sample()
+        sdv_private.check_fitted_for_sampling(self)
         if random_state is not None:
             self._data_processor.reset_sampling()
             random_state = int(random_state)
 
-        self._set_random_state(random_state)
+        sdv_private.set_random_state(self, random_state)
 
     # -- loss ---------------------------------------------------------------------------
     def get_loss_values(self):
@@ -397,12 +414,9 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
         Raises:
             NotFittedError: If the synthesizer has not been fitted.
         """
-        if not self._fitted or self._model is None:
-            raise NotFittedError(
-                'Loss values are not available yet. Please fit your synthesizer first.'
-            )
-
-        losses = self._model.loss_values
+        # SDV's mixin checks the fit and copies the model's losses; the torch model keeps them
+        # as a plain list (no pandas there), made a frame here.
+        losses = super().get_loss_values()
         return pd.DataFrame({'Epoch': np.arange(len(losses)), 'Loss': losses})
 
     def get_loss_values_plot(self, title='MissDiff loss function'):
@@ -432,3 +446,6 @@ class MissDiffSynthesizer(ImputationMixin, InpaintingMixin, BaseSingleTableSynth
             font={'size': visualization.PlotConfig.FONT_SIZE},
         )
         return figure
+
+
+sdv_private.register_addon(MissDiffSynthesizer)

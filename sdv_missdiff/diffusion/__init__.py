@@ -1,7 +1,29 @@
-"""Pure torch diffusion model: no pandas, no metadata."""
+"""Pure torch diffusion over encoded table rows: no SDV, RDT or pandas.
 
-from sdv_missdiff.diffusion.denoiser import MLPDenoiser
+One module per idea: ``schedule`` (the noise schedule), ``denoisers`` (the networks, behind one
+protocol), ``objective`` (the masked loss), ``samplers`` (reverse diffusion and inpainting),
+``training`` (the optimisation loop) and ``model`` (the facade that composes them).
+"""
+
+from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel
-from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
+from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, masked_noise_loss
+from sdv_missdiff.diffusion.samplers import AncestralSampler
+from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
+from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError
 
-__all__ = ('MLPDenoiser', 'MaskedDiffusionModel', 'VPSchedule', 'quadratic_betas')
+__all__ = (
+    'AncestralSampler',
+    'ColumnLayout',
+    'Denoiser',
+    'MLPDenoiser',
+    'MaskedDenoisingObjective',
+    'MaskedDiffusionModel',
+    'Trainer',
+    'TrainingDivergedError',
+    'VPSchedule',
+    'make_denoiser',
+    'masked_noise_loss',
+    'quadratic_betas',
+    'respaced_timesteps',
+)

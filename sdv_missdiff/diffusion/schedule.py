@@ -1,5 +1,6 @@
 """Variance-preserving noise schedule (MissDiff paper, Appendix D.2)."""
 
+import numpy as np
 import torch
 
 
@@ -69,3 +70,22 @@ class VPSchedule:
         """Return ``sqrt(abar_t)`` and ``sqrt(1 - abar_t)`` as float32 columns."""
         alpha_bar = self.alpha_bars[timesteps].float().unsqueeze(1)
         return alpha_bar.sqrt(), (1 - alpha_bar).sqrt()
+
+
+def respaced_timesteps(last_timestep, num_steps=None):
+    """Reverse-diffusion steps from ``last_timestep`` down to 1, evenly spaced.
+
+    Args:
+        last_timestep (int):
+            First (noisiest) step of the reverse chain, as given by
+            :meth:`VPSchedule.last_informative_step`.
+        num_steps (int or None):
+            Number of steps; more than ``last_timestep`` takes every step. ``None`` takes
+            every step. Defaults to ``None``.
+
+    Returns:
+        numpy.ndarray:
+            Distinct integer steps in decreasing order, ``last_timestep`` first and 1 last.
+    """
+    steps = min(num_steps or last_timestep, last_timestep)
+    return np.unique(np.linspace(1, last_timestep, steps).round().astype(int))[::-1]

@@ -8,7 +8,7 @@ from sdv.errors import InvalidDataError
 from sdv.metadata import Metadata
 from sdv.sampling import Condition
 
-from sdv_missdiff.encoding import FrequencyColumnEncoder
+from sdv_missdiff.column_encoders import FrequencyColumnEncoder
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
 NUM_LEVELS = 400

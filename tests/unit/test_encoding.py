@@ -3,13 +3,14 @@ import pandas as pd
 import pytest
 from scipy.special import ndtr
 
-from sdv_missdiff.encoding import (
-    MAX_ONE_HOT_LEVELS,
+from sdv_missdiff.column_encoders import (
+    NUMERICAL_TRANSFORMS,
+    SCALERS,
+    ContinuousColumnEncoder,
     DiscreteColumnEncoder,
     FrequencyColumnEncoder,
-    TableEncoder,
-    fill_with_mean_and_mode,
 )
+from sdv_missdiff.encoding import MAX_ONE_HOT_LEVELS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
 
 
@@ -108,7 +109,7 @@ def test_dimension_weights_balance_columns():
 
 
 def test_invalid_numerical_transform():
-    with pytest.raises(ValueError, match="Invalid numerical_transform 'log'"):
+    with pytest.raises(ValueError, match="Invalid value 'log' for 'numerical_transform'"):
         TableEncoder('log')
 
 
@@ -299,3 +300,35 @@ def test_frequency_encoding_is_repeatable_and_each_column_has_its_own_draws():
 def test_invalid_max_one_hot_levels_names_the_argument(value):
     with pytest.raises(MissDiffInputError, match="Invalid value .* for 'max_one_hot_levels'"):
         TableEncoder(max_one_hot_levels=value)
+
+
+@pytest.mark.parametrize(('transform', 'expected'), [('standard', [-1, 1]), ('minmax', [-1, 1])])
+def test_affine_scalers_and_their_inverse(transform, expected):
+    # Setup
+    encoder = ContinuousColumnEncoder(transform)
+    values = np.array([2.0, np.nan, 4.0])
+
+    # Run
+    encoder.fit(values)
+    encoded = encoder.transform(values)
+
+    # Assert
+    np.testing.assert_allclose(encoded[[0, 2]], expected)
+    assert np.isnan(encoded[1])
+    np.testing.assert_allclose(encoder.reverse_transform(encoded[[0, 2]]), [2.0, 4.0])
+
+
+def test_every_numerical_transform_has_a_scaler_and_the_table_encoder_reports_kinds():
+    # Setup
+    data = pd.DataFrame({'x': [1.0, 2.0, 3.0, 5.0], 'c': ['a', 'b', 'a', 'b']})
+
+    # Run
+    encoder = TableEncoder('quantile').fit(data, ['c'])
+
+    # Assert
+    assert NUMERICAL_TRANSFORMS == tuple(SCALERS) == ('quantile', 'standard', 'minmax')
+    assert encoder.column_kinds == ['continuous', 'one_hot']
+    assert TableEncoder(max_one_hot_levels=1).fit(data, ['c']).column_kinds == [
+        'continuous',
+        'frequency',
+    ]

@@ -1,6 +1,6 @@
 import torch
 
-from sdv_missdiff.diffusion.denoiser import MLPDenoiser
+from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser
 
 
 def _gradients(network, rows, timesteps):
@@ -41,3 +41,19 @@ def test_training_and_sampling_paths_predict_the_same_noise():
 
     # Assert
     torch.testing.assert_close(training, sampling)
+
+
+def test_takes_its_width_from_the_layout():
+    # Setup
+    layout = ColumnLayout.from_column_index([0, 1, 1, 1, 2])
+
+    # Run
+    network = MLPDenoiser(layout, hidden_dimensions=8, num_blocks=1, conditional=True)
+    output = network(torch.randn(3, 5), torch.tensor([1, 2, 3]))
+
+    # Assert
+    assert network.layout is layout
+    assert network.data_dimensions == 5
+    assert output.shape == (3, 5)
+    assert network.input_layer.in_features == 15  # values, condition mask, missing mask
+    assert isinstance(network, Denoiser)

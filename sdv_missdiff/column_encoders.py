@@ -1,0 +1,258 @@
+"""Encoders of one column into model dimensions and back, one class per kind of encoding.
+
+Each encoder is fitted on a column's observed cells only and writes NaN where a cell is missing;
+``TableEncoder`` (``encoding.py``) puts them side by side and turns the NaN into the mask.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+from sklearn.preprocessing import QuantileTransformer
+
+# Share of each level's interval left free at both of its ends, so that a value decodes to its
+# own level after the float32 round trip of the model's arrays.
+_INTERVAL_MARGIN = 0.01
+# First word of the seed of the frequency encoding's draws (see FrequencyColumnEncoder).
+_SEED_SALT = 0x6D697373
+
+
+class QuantileScaler:
+    """Map a column's empirical distribution onto a standard normal (RDT-style, one per transform).
+
+    Args:
+        seed (int):
+            Seed of the subsample the quantile transform uses on large columns. Defaults to 0.
+    """
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self._quantiles = None
+
+    def fit(self, observed):
+        """Learn the quantiles of the observed values."""
+        self._quantiles = QuantileTransformer(
+            n_quantiles=int(min(1000, observed.size)),
+            output_distribution='normal',
+            subsample=100_000,
+            random_state=self.seed,
+        )
+        self._quantiles.fit(observed.reshape(-1, 1))
+
+    def transform(self, values):
+        """Normal scores of ``values``; NaN stays NaN."""
+        return self._quantiles.transform(values.reshape(-1, 1)).ravel()
+
+    def reverse_transform(self, encoded):
+        """Map normal scores back to the column's scale."""
+        return self._quantiles.inverse_transform(encoded.reshape(-1, 1)).ravel()
+
+
+class _AffineScaler:
+    """Shift and scale a column: ``(value - shift) / scale``; subclasses choose both."""
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self._shift = 0.0
+        self._scale = 1.0
+
+    def transform(self, values):
+        """Scale ``values``; NaN stays NaN."""
+        return (values - self._shift) / self._scale
+
+    def reverse_transform(self, encoded):
+        """Map model values back to the column's scale."""
+        return encoded * self._scale + self._shift
+
+
+class StandardScaler(_AffineScaler):
+    """Zero mean and unit variance over the observed values."""
+
+    def fit(self, observed):
+        """Learn the mean and standard deviation of the observed values."""
+        self._shift = float(observed.mean())
+        self._scale = float(observed.std())
+
+
+class MinMaxScaler(_AffineScaler):
+    """The observed range onto [-1, 1], the paper's choice."""
+
+    def fit(self, observed):
+        """Learn the range of the observed values."""
+        low, high = float(observed.min()), float(observed.max())
+        self._shift = (high + low) / 2
+        self._scale = (high - low) / 2
+
+
+# Scaling of continuous columns, by the name users pass as ``numerical_transform``.
+SCALERS = {'quantile': QuantileScaler, 'standard': StandardScaler, 'minmax': MinMaxScaler}
+NUMERICAL_TRANSFORMS = tuple(SCALERS)
+
+
+class ContinuousColumnEncoder:
+    """Scale one numerical column, fitted on its observed values only.
+
+    A column with a single observed value is encoded as 0 and decoded to that value.
+
+    Args:
+        transform (str):
+            A key of :data:`SCALERS`: ``'quantile'`` (map the empirical distribution onto a
+            standard normal), ``'standard'`` (zero mean, unit variance) or ``'minmax'`` (onto
+            [-1, 1], the paper's choice). Defaults to ``'quantile'``.
+        seed (int):
+            Seed of the subsample the quantile transform uses on large columns. Defaults to 0.
+    """
+
+    output_dimensions = 1
+    kind = 'continuous'
+
+    def __init__(self, transform='quantile', seed=0):
+        self.transform_name = transform
+        self.seed = seed
+        self.scaler = None
+        self._constant = None
+
+    def fit(self, values):
+        """Learn the scaling from the observed (non-NaN) ``values``."""
+        observed = values[~np.isnan(values)]
+        if np.unique(observed).size == 1:
+            self._constant = float(observed[0])
+            return
+
+        self.scaler = SCALERS[self.transform_name](seed=self.seed)
+        self.scaler.fit(observed)
+
+    def transform(self, values):
+        """Scale ``values``; NaN stays NaN."""
+        if self._constant is not None:
+            return np.where(np.isnan(values), np.nan, 0.0)
+
+        return self.scaler.transform(values)
+
+    def reverse_transform(self, encoded):
+        """Map model values back to the column's scale."""
+        if self._constant is not None:
+            return np.full(encoded.shape[0], self._constant)
+
+        return self.scaler.reverse_transform(encoded)
+
+
+class DiscreteColumnEncoder:
+    """One-hot encode one discrete column over the levels it was observed with.
+
+    Args:
+        low (float):
+            Value of the levels a row does not take; the level it takes is 1. Defaults to -1.
+    """
+
+    kind = 'one_hot'
+
+    def __init__(self, low=-1.0):
+        self.low = low
+        self.levels = None
+
+    @property
+    def output_dimensions(self):
+        """int: Width of the one-hot block."""
+        return len(self.levels)
+
+    def fit(self, values):
+        """Learn the observed levels, most frequent first (NaN is not a level)."""
+        counts = pd.Series(values).dropna().value_counts(sort=True)
+        self.levels = list(counts.index)
+
+    def transform(self, values):
+        """One-hot encode; a missing or unseen value gives a row of NaN."""
+        codes = pd.Categorical(values, categories=self.levels).codes
+        encoded = np.full((len(values), len(self.levels)), self.low)
+        known = codes >= 0
+        encoded[np.flatnonzero(known), codes[known]] = 1.0
+        encoded[~known] = np.nan
+        return encoded
+
+    def reverse_transform(self, encoded):
+        """Pick the level with the largest value (argmax over the observed levels)."""
+        levels = np.empty(len(self.levels), dtype=object)
+        levels[:] = self.levels
+        return levels[encoded.argmax(axis=1)]
+
+
+class FrequencyColumnEncoder:
+    """Encode one discrete column with many levels as one dimension, whatever their number.
+
+    The frequency (uniform) encoding of RDT's ``UniformEncoder``: the levels, most frequent first
+    (ties in order of first appearance), split [0, 1] into consecutive intervals as wide as their
+    frequencies. A value is encoded as a point drawn uniformly inside its level's interval and
+    mapped through the standard normal quantile function, so the encoded column is exactly
+    N(0, 1) distributed, the scale of the diffusion model, and its marginal is continuous for the
+    model to learn. Decoding maps a value back through the normal CDF to the level whose
+    interval holds it, so sampled levels keep the observed frequencies. The cost is one model
+    dimension for any number of levels; what it gives up is detail: a level is a narrow
+    interval, so its dependence on the other columns is learned more coarsely than with a
+    one-hot block.
+
+    The draws inside the intervals come from a generator seeded afresh on every
+    :meth:`transform` call, so the same table always encodes to the same values and fits stay
+    repeatable.
+
+    Args:
+        seed (int or list[int]):
+            Seed of the draws inside the intervals. Defaults to 0.
+    """
+
+    output_dimensions = 1
+    kind = 'frequency'
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self.levels = None
+        self.frequencies = None
+        self._cuts = None
+
+    def fit(self, values):
+        """Learn the observed levels (NaN is not a level) and their frequencies."""
+        observed = pd.Series(values).dropna()
+        counts = observed.value_counts(sort=False)
+        first_seen = pd.Series(np.arange(len(counts)), index=pd.unique(observed))
+        order = np.lexsort((first_seen.loc[counts.index].to_numpy(), -counts.to_numpy()))
+        counts = counts.iloc[order]
+        self.levels = list(counts.index)
+        self.frequencies = counts.to_numpy(dtype=np.float64) / counts.sum()
+        self._cuts = np.concatenate([[0.0], np.cumsum(self.frequencies)])
+        self._cuts[-1] = 1.0
+
+    def transform(self, values):
+        """Encode each value as a normal score inside its level's interval.
+
+        Args:
+            values (numpy.ndarray):
+                The column's values.
+
+        Returns:
+            numpy.ndarray:
+                Float array of shape (rows, 1); NaN where a value is missing or unseen in fit.
+        """
+        codes = pd.Categorical(values, categories=self.levels).codes
+        # One draw per row, missing rows included, so a row's value does not depend on which
+        # other rows are missing.
+        # The salt keeps these draws apart from a user's own default_rng(seed) streams: a
+        # column drawn with default_rng(0).choice(levels, p=...) takes its levels from that
+        # stream's first uniforms, and the same uniforms here would put every level's rows at
+        # the bottom of its interval.
+        seed = np.random.SeedSequence([_SEED_SALT, *np.atleast_1d(self.seed).tolist()])
+        position = np.random.default_rng(seed).uniform(size=len(codes))
+        position = _INTERVAL_MARGIN + (1 - 2 * _INTERVAL_MARGIN) * position
+        known = codes >= 0
+        lower = self._cuts[codes[known]]
+        width = self._cuts[codes[known] + 1] - lower
+        encoded = np.full(len(codes), np.nan)
+        encoded[known] = ndtri(lower + width * position[known])
+        return encoded.reshape(-1, 1)
+
+    def reverse_transform(self, encoded):
+        """Map model values to the level whose interval holds their normal CDF."""
+        uniform = ndtr(np.asarray(encoded, dtype=np.float64).reshape(-1))
+        codes = np.searchsorted(self._cuts, uniform, side='right') - 1
+        codes = np.clip(codes, 0, len(self.levels) - 1)
+        levels = np.empty(len(self.levels), dtype=object)
+        levels[:] = self.levels
+        return levels[codes]

