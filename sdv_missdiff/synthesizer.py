@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.express as px
 from rdt.transformers import FloatFormatter, UnixTimestampEncoder
 from sdmetrics import visualization
-from sdv.errors import InvalidDataError
 from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv.single_table.ctgan import LossValuesMixin
 
@@ -29,11 +28,10 @@ from sdv_missdiff.encoding import (
     MAX_ONE_HOT_LEVELS,
     NUMERICAL_TRANSFORMS,
     TableEncoder,
-    fill_with_mean_and_mode,
 )
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
-from sdv_missdiff.table_checks import check_training_table
+from sdv_missdiff.training_table import check_training_table, training_rows
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 # With epochs=None, train for about this many optimisation steps (10 to 2,000 epochs).
@@ -254,25 +252,6 @@ class MissDiffSynthesizer(
         )
 
     # -- fitting ------------------------------------------------------------------------
-    def _prepare_training_table(self, processed_data, discrete_columns):
-        data = processed_data.reset_index(drop=True)
-        if self.missing_data_strategy == 'mean':
-            return fill_with_mean_and_mode(data, discrete_columns)
-
-        if self.missing_data_strategy == 'drop':
-            return data.dropna().reset_index(drop=True)
-
-        empty_rows = data.isna().all(axis=1)
-        if empty_rows.any():
-            warnings.warn(
-                f'{int(empty_rows.sum())} row(s) have every modeled cell missing. They carry no '
-                'information for the model and were left out of training.',
-                stacklevel=2,
-            )
-            data = data[~empty_rows].reset_index(drop=True)
-
-        return data
-
     def _fit(self, processed_data):
         """Fit the encoder and the diffusion model to the processed table.
 
@@ -285,20 +264,7 @@ class MissDiffSynthesizer(
         discrete_columns = sdv_private.detect_discrete_columns(
             self.metadata, processed_data, transformers
         )
-        empty = [column for column in processed_data if processed_data[column].isna().all()]
-        if empty:
-            raise InvalidDataError(
-                [
-                    f"Column '{column}' has no observed value after preprocessing."
-                    for column in empty
-                ]
-            )
-
-        training_data = self._prepare_training_table(processed_data, discrete_columns)
-        if len(training_data) < 2:
-            raise InvalidDataError(
-                [f'Only {len(training_data)} usable row(s) remain for training; at least 2 needed.']
-            )
+        training_data = training_rows(processed_data, discrete_columns, self.missing_data_strategy)
 
         self._encoder = TableEncoder(self.numerical_transform, self.max_one_hot_levels)
         self._encoder.fit(training_data, discrete_columns)

@@ -6,7 +6,7 @@ from sdv.errors import InvalidDataError, NotFittedError
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import IMPUTATION_LEVEL
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
-from tests.unit.tables import dependent_table, dependent_table_metadata, table_with_holes
+from tests.tables import dependent_table, dependent_table_metadata, table_with_holes
 
 
 def test_impute_keeps_observed_cells_index_columns_and_dtypes(synthesizer):

@@ -1,4 +1,9 @@
-"""Checks of a user's table before fitting: everything MissDiff cannot train on, all at once."""
+"""The table MissDiff trains on: checks of the user's table, then the rows handed to the model.
+
+``check_training_table`` collects everything MissDiff cannot train on, all at once, before SDV
+preprocesses the table; ``training_rows`` turns SDV's processed table into the rows the
+encoder and the model see, under the synthesizer's ``missing_data_strategy``.
+"""
 
 import warnings
 from collections import Counter
@@ -6,6 +11,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
+from sdv.errors import InvalidDataError
+
+from sdv_missdiff.encoding import fill_with_mean_and_mode
 
 # Distinct values whose format is guessed to describe a datetime column that does not parse.
 _MAX_FORMAT_GUESSES = 1_000
@@ -128,3 +136,53 @@ def check_training_table(table_data, modeled_columns, column_metadata, missing_d
             )
 
     return errors
+
+
+def training_rows(processed_data, discrete_columns, missing_data_strategy):
+    """The rows of SDV's processed table that the model trains on.
+
+    Args:
+        processed_data (pandas.DataFrame):
+            The processed table, NaN where a cell is missing.
+        discrete_columns (list[str]):
+            Columns encoded by level (filled with their mode by ``'mean'``).
+        missing_data_strategy (str):
+            ``'mask'`` keeps every row with an observed cell (rows with none carry nothing
+            and are left out, with a warning), ``'mean'`` fills every hole with the column's
+            mean or mode, ``'drop'`` keeps the complete rows only.
+
+    Returns:
+        pandas.DataFrame:
+            The training rows, with a ``RangeIndex``.
+
+    Raises:
+        InvalidDataError:
+            If a processed column has no observed value or fewer than 2 rows remain.
+    """
+    empty = [column for column in processed_data if processed_data[column].isna().all()]
+    if empty:
+        raise InvalidDataError(
+            [f"Column '{column}' has no observed value after preprocessing." for column in empty]
+        )
+
+    data = processed_data.reset_index(drop=True)
+    if missing_data_strategy == 'mean':
+        data = fill_with_mean_and_mode(data, discrete_columns)
+    elif missing_data_strategy == 'drop':
+        data = data.dropna().reset_index(drop=True)
+    else:
+        empty_rows = data.isna().all(axis=1)
+        if empty_rows.any():
+            warnings.warn(
+                f'{int(empty_rows.sum())} row(s) have every modeled cell missing. They carry no '
+                'information for the model and were left out of training.',
+                stacklevel=3,
+            )
+            data = data[~empty_rows].reset_index(drop=True)
+
+    if len(data) < 2:
+        raise InvalidDataError(
+            [f'Only {len(data)} usable row(s) remain for training; at least 2 needed.']
+        )
+
+    return data

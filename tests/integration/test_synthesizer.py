@@ -7,7 +7,7 @@ from sdv.metadata import Metadata
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.errors import MissDiffInputError
-from tests.unit.tables import dependent_table_metadata
+from tests.tables import dependent_table_metadata
 
 
 def _metadata(data):
@@ -216,3 +216,37 @@ def test_set_random_state_none_gives_fresh_rows(synthesizer):
     # Assert
     assert not first.equals(second)
     assert not first.equals(seeded)
+
+
+MIXED_DATETIMES = pd.Series(
+    ['2020-01-05', '05/01/2020', 'Jan 5 2020', np.nan, '2020-02-01', 'soon']
+)
+
+
+def _datetime_metadata(datetime_format=None):
+    when = {'sdtype': 'datetime'}
+    if datetime_format:
+        when['datetime_format'] = datetime_format
+
+    columns = {'x': {'sdtype': 'numerical'}, 'when': when}
+    return Metadata.load_from_dict({'tables': {'t': {'columns': columns}}})
+
+
+def test_fit_reports_mixed_datetime_formats_before_rdt_fails():
+    # Setup: every value parses on its own (SDV checks that), but not with one format
+    data = pd.DataFrame({'x': np.arange(5.0), 'when': MIXED_DATETIMES.iloc[:5]})
+    synthesizer = MissDiffSynthesizer(_datetime_metadata(), epochs=1)
+
+    # Run and Assert
+    with pytest.raises(InvalidDataError, match=r"Column 'when'.*'%m/%d/%Y'"):
+        synthesizer.fit({'t': data})
+
+
+def test_with_a_datetime_format_sdv_names_the_column_itself():
+    # Setup
+    data = pd.DataFrame({'x': np.arange(6.0), 'when': MIXED_DATETIMES})
+    synthesizer = MissDiffSynthesizer(_datetime_metadata('%Y-%m-%d'), epochs=1)
+
+    # Run and Assert
+    with pytest.raises(InvalidDataError, match="datetime column 'when'"):
+        synthesizer.fit({'t': data})

@@ -4,8 +4,7 @@ import pytest
 from sdv.errors import InvalidDataError
 from sdv.metadata import Metadata
 
-from sdv_missdiff import MissDiffSynthesizer
-from sdv_missdiff.table_checks import check_datetime_column
+from sdv_missdiff.training_table import check_datetime_column, training_rows
 
 MIXED = pd.Series(['2020-01-05', '05/01/2020', 'Jan 5 2020', np.nan, '2020-02-01', 'soon'])
 
@@ -45,21 +44,27 @@ def test_datetimes_that_rdt_converts_pass(values):
     assert check_datetime_column('when', values) is None
 
 
-def test_fit_reports_mixed_datetime_formats_before_rdt_fails():
-    # Setup: every value parses on its own (SDV checks that), but not with one format
-    data = pd.DataFrame({'x': np.arange(5.0), 'when': MIXED.iloc[:5]})
-    synthesizer = MissDiffSynthesizer(_metadata(), epochs=1)
-
-    # Run and Assert
-    with pytest.raises(InvalidDataError, match=r"Column 'when'.*'%m/%d/%Y'"):
-        synthesizer.fit({'t': data})
-
-
-def test_with_a_datetime_format_sdv_names_the_column_itself():
+def test_training_rows_leaves_out_empty_rows_with_a_warning():
     # Setup
-    data = pd.DataFrame({'x': np.arange(6.0), 'when': MIXED})
-    synthesizer = MissDiffSynthesizer(_metadata('%Y-%m-%d'), epochs=1)
+    data = pd.DataFrame({'x': [1.0, np.nan, 3.0], 'c': ['a', np.nan, np.nan]}, index=[5, 6, 7])
 
-    # Run and Assert
-    with pytest.raises(InvalidDataError, match="datetime column 'when'"):
-        synthesizer.fit({'t': data})
+    # Run
+    with pytest.warns(UserWarning, match='1 row'):
+        rows = training_rows(data, ['c'], 'mask')
+
+    # Assert
+    pd.testing.assert_frame_equal(rows, data.loc[[5, 7]].reset_index(drop=True))
+
+
+def test_training_rows_fills_or_drops_holes_for_the_baselines():
+    data = pd.DataFrame({'x': [1.0, np.nan, 3.0], 'c': ['a', 'a', np.nan]})
+    filled = training_rows(data, ['c'], 'mean')
+    assert filled['x'].tolist() == [1.0, 2.0, 3.0] and filled['c'].tolist() == ['a'] * 3
+    with pytest.raises(InvalidDataError, match=r'Only 1 usable row\(s\)'):
+        training_rows(data, ['c'], 'drop')
+
+
+def test_training_rows_names_a_column_left_empty_by_preprocessing():
+    data = pd.DataFrame({'x': [1.0, 2.0], 'gone': [np.nan, np.nan]})
+    with pytest.raises(InvalidDataError, match="Column 'gone' has no observed value"):
+        training_rows(data, [], 'mask')

@@ -1,11 +1,11 @@
-"""Fixtures shared by the unit tests."""
+"""Fixtures shared by the integration tests: a small fitted synthesizer."""
 
 import numpy as np
 import pytest
 import torch
 
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
-from tests.unit.tables import dependent_table, dependent_table_metadata
+from tests.tables import dependent_table, dependent_table_metadata
 
 
 @pytest.fixture(scope='module')
