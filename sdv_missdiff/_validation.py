@@ -1,24 +1,14 @@
 """Argument checks shared by every module of the package.
 
-Each check names the argument, shows the value and says what is allowed. The error class is
-``MissDiffInputError`` (an SDV ``SynthesizerInputError``) unless the caller passes its own, as
-the torch-only and NumPy-only modules do (``ValueError`` subclasses), so that importing this
-module never imports SDV.
+Each check names the argument, shows the value and says what is allowed, and raises the class
+its caller names: the SDV glue passes ``MissDiffInputError`` (an SDV ``SynthesizerInputError``),
+the score-matching module its ``ScoreMatchingError``; the default is ``ValueError``. This module
+imports nothing of the package, so torch-only and NumPy-only modules use it without SDV.
 """
 
 import numbers
 
 _MAX_EXAMPLES = 5
-
-
-def _error_class(error):
-    if error is not None:
-        return error
-
-    # Imported here so that torch-only modules can use these checks without loading SDV.
-    from sdv_missdiff.errors import MissDiffInputError
-
-    return MissDiffInputError
 
 
 def is_integer(value):
@@ -31,7 +21,7 @@ def is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_integer(name, value, minimum=1, none_means=None, error=None):
+def check_integer(name, value, minimum=1, none_means=None, error=ValueError):
     """Raise unless ``value`` is an integer of at least ``minimum`` (or ``None``, if allowed).
 
     Args:
@@ -45,7 +35,7 @@ def check_integer(name, value, minimum=1, none_means=None, error=None):
             What ``None`` does (for example 'for fresh randomness'); ``None`` is then allowed.
             Defaults to ``None`` (``None`` is not allowed).
         error (type or None):
-            Exception class to raise. Defaults to ``None`` (``MissDiffInputError``).
+            Exception class to raise. Defaults to ``ValueError``.
     """
     if value is None and none_means is not None:
         return
@@ -55,22 +45,20 @@ def check_integer(name, value, minimum=1, none_means=None, error=None):
 
     kind = {0: 'non-negative', 1: 'positive'}.get(minimum, f'at least {minimum}')
     allowed = f', or None {none_means}' if none_means is not None else ''
-    raise _error_class(error)(
-        f"Invalid value {value!r} for '{name}': it must be a {kind} integer{allowed}."
-    )
+    raise error(f"Invalid value {value!r} for '{name}': it must be a {kind} integer{allowed}.")
 
 
-def check_positive_int(name, value, error=None):
+def check_positive_int(name, value, error=ValueError):
     """Raise unless ``value`` is a positive integer (see :func:`check_integer`)."""
     check_integer(name, value, 1, error=error)
 
 
-def check_optional_int(name, value, minimum, none_means, error=None):
+def check_optional_int(name, value, minimum, none_means, error=ValueError):
     """Raise unless ``value`` is ``None`` or an integer >= ``minimum`` (see ``check_integer``)."""
     check_integer(name, value, minimum, none_means=none_means, error=error)
 
 
-def check_number(name, value, minimum=None, strict=False, what='a number', error=None):
+def check_number(name, value, minimum=None, strict=False, what='a number', error=ValueError):
     """Raise unless ``value`` is a real number, above ``minimum`` when one is given.
 
     Args:
@@ -86,25 +74,23 @@ def check_number(name, value, minimum=None, strict=False, what='a number', error
             What is allowed, for the message (for example 'a positive number'). Defaults to
             'a number'.
         error (type or None):
-            Exception class to raise. Defaults to ``None`` (``MissDiffInputError``).
+            Exception class to raise. Defaults to ``ValueError``.
     """
     valid = is_number(value) and value == value  # NaN is not a valid setting
     if valid and minimum is not None:
         valid = value > minimum if strict else value >= minimum
 
     if not valid:
-        raise _error_class(error)(f"Invalid value {value!r} for '{name}': it must be {what}.")
+        raise error(f"Invalid value {value!r} for '{name}': it must be {what}.")
 
 
-def check_fraction(name, value, error=None):
+def check_fraction(name, value, error=ValueError):
     """Raise unless ``value`` is a number from 0 to 1."""
     if not (is_number(value) and 0 <= value <= 1):
-        raise _error_class(error)(
-            f"Invalid value {value!r} for '{name}': it must be a number from 0 to 1."
-        )
+        raise error(f"Invalid value {value!r} for '{name}': it must be a number from 0 to 1.")
 
 
-def check_choice(name, value, choices, error=None):
+def check_choice(name, value, choices, error=ValueError):
     """Raise unless ``value`` is one of ``choices``."""
     try:
         valid = value in choices
@@ -112,15 +98,13 @@ def check_choice(name, value, choices, error=None):
         valid = False
 
     if not valid:
-        raise _error_class(error)(
-            f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}."
-        )
+        raise error(f"Invalid value {value!r} for '{name}'. Choose one of {list(choices)}.")
 
 
-def check_bool(name, value, error=None):
+def check_bool(name, value, error=ValueError):
     """Raise unless ``value`` is ``True`` or ``False`` (NumPy booleans included)."""
     if not isinstance(value, bool) and type(value).__name__ != 'bool_':
-        raise _error_class(error)(f"'{name}' must be True or False, not {value!r}.")
+        raise error(f"'{name}' must be True or False, not {value!r}.")
 
 
 def examples(values):

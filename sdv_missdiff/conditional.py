@@ -14,6 +14,7 @@ from sdv.errors import InvalidDataError
 
 from sdv_missdiff import sdv_private
 from sdv_missdiff._validation import check_number, check_positive_int, examples
+from sdv_missdiff.errors import MissDiffInputError
 
 # Classifier-free guidance weight for conditions. Measured on Adult (16,000 rows, 20% holes,
 # income fixed to '>50K'): SDMetrics quality against the real '>50K' rows 0.872 with no
@@ -59,8 +60,14 @@ class ConditionalSamplingMixin:
     # -- core: processed space ----------------------------------------------------------
     def _inpainting_settings(self, num_resamples, guidance_scale):
         """Validate the sampling arguments of the public methods into ``_inpaint`` settings."""
-        check_positive_int('num_resamples', num_resamples)
-        check_number('guidance_scale', guidance_scale, 0, what='a number, 0 (no guidance) or more')
+        check_positive_int('num_resamples', num_resamples, error=MissDiffInputError)
+        check_number(
+            'guidance_scale',
+            guidance_scale,
+            0,
+            what='a number, 0 (no guidance) or more',
+            error=MissDiffInputError,
+        )
 
         return {'num_resamples': int(num_resamples), 'guidance_scale': float(guidance_scale)}
 

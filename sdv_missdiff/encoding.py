@@ -17,6 +17,7 @@ from sdv_missdiff.column_encoders import (
     DiscreteColumnEncoder,
     FrequencyColumnEncoder,
 )
+from sdv_missdiff.errors import MissDiffInputError
 
 __all__ = (
     'MAX_ONE_HOT_LEVELS',
@@ -57,7 +58,11 @@ class TableEncoder:
         check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS, ValueError)
 
         check_optional_int(
-            'max_one_hot_levels', max_one_hot_levels, 1, 'to one-hot encode every discrete column'
+            'max_one_hot_levels',
+            max_one_hot_levels,
+            1,
+            'to one-hot encode every discrete column',
+            error=MissDiffInputError,
         )
 
         self.numerical_transform = numerical_transform

@@ -173,10 +173,10 @@ class ImputationMixin:
                 'This synthesizer has not been fitted. Fit it (synthesizer.fit) before imputing.'
             )
 
-        check_positive_int('num_imputations', num_imputations)
+        check_positive_int('num_imputations', num_imputations, error=MissDiffInputError)
         settings = self._inpainting_settings(num_resamples, guidance_scale)
-        check_positive_int('num_draws', num_draws)
-        check_bool('point_estimate', point_estimate)
+        check_positive_int('num_draws', num_draws, error=MissDiffInputError)
+        check_bool('point_estimate', point_estimate, error=MissDiffInputError)
 
         if point_estimate and num_imputations > 1:
             raise MissDiffInputError(

@@ -18,6 +18,7 @@ from sdv.single_table.ctgan import LossValuesMixin
 from sdv_missdiff._validation import (
     check_choice,
     check_fraction,
+    check_number,
     check_optional_int,
     check_positive_int,
 )
@@ -150,10 +151,20 @@ class MissDiffSynthesizer(
         verbose=False,
         enable_gpu=True,
     ):
-        check_choice('missing_data_strategy', missing_data_strategy, MISSING_DATA_STRATEGIES)
-        check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS)
+        check_choice(
+            'missing_data_strategy',
+            missing_data_strategy,
+            MISSING_DATA_STRATEGIES,
+            error=MissDiffInputError,
+        )
+        check_choice(
+            'numerical_transform',
+            numerical_transform,
+            NUMERICAL_TRANSFORMS,
+            error=MissDiffInputError,
+        )
         if epochs is not None:
-            check_positive_int('epochs', epochs)
+            check_positive_int('epochs', epochs, error=MissDiffInputError)
 
         for name, value in (
             ('batch_size', batch_size),
@@ -161,31 +172,33 @@ class MissDiffSynthesizer(
             ('denoiser_blocks', denoiser_blocks),
             ('num_timesteps', num_timesteps),
         ):
-            check_positive_int(name, value)
+            check_positive_int(name, value, error=MissDiffInputError)
 
         if num_timesteps < 2:
             raise MissDiffInputError("Invalid value for 'num_timesteps': it must be at least 2.")
 
         if sampling_steps is not None:
-            check_positive_int('sampling_steps', sampling_steps)
+            check_positive_int('sampling_steps', sampling_steps, error=MissDiffInputError)
             if sampling_steps > num_timesteps:
                 raise MissDiffInputError(
                     f"'sampling_steps' ({sampling_steps}) cannot exceed 'num_timesteps' "
                     f'({num_timesteps}).'
                 )
 
-        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-            raise MissDiffInputError(
-                f"Invalid value {learning_rate!r} for 'learning_rate': it must be a positive "
-                'number.'
-            )
-
-        check_optional_int(
-            'max_one_hot_levels', max_one_hot_levels, 1, 'to one-hot encode every discrete column'
+        check_number(
+            'learning_rate', learning_rate, 0, True, 'a positive number', MissDiffInputError
         )
 
-        check_fraction('column_balance', column_balance)
-        check_fraction('conditional_share', conditional_share)
+        check_optional_int(
+            'max_one_hot_levels',
+            max_one_hot_levels,
+            1,
+            'to one-hot encode every discrete column',
+            error=MissDiffInputError,
+        )
+
+        check_fraction('column_balance', column_balance, error=MissDiffInputError)
+        check_fraction('conditional_share', conditional_share, error=MissDiffInputError)
 
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(
@@ -361,7 +374,9 @@ class MissDiffSynthesizer(
             sdv.errors.SamplingError:
                 If the synthesizer has not been fitted.
         """
-        check_optional_int('random_state', random_state, 0, 'for fresh randomness')
+        check_optional_int(
+            'random_state', random_state, 0, 'for fresh randomness', error=MissDiffInputError
+        )
         sdv_private.check_fitted_for_sampling(self)
         if random_state is not None:
             self._data_processor.reset_sampling()
