@@ -21,3 +21,16 @@ def test_sampling_methods_reject_invalid_guidance_scale(synthesizer, guidance_sc
         synthesizer.sample_remaining_columns(
             pd.DataFrame({'x': [0.5]}), guidance_scale=guidance_scale
         )
+
+
+def test_sdv_sample_hook_holds_processed_conditions(synthesizer):
+    # SDV's _sample(num_rows, conditions) contract; MissDiff's public methods inpaint directly.
+    sampled = synthesizer._sample(5, {'color': 'green'})
+    assert len(sampled) == 5
+    assert (sampled['color'] == 'green').all()
+    assert sampled.notna().all().all()
+
+
+def test_sdv_sample_hook_names_an_unseen_condition(synthesizer):
+    with pytest.raises(InvalidDataError, match="Column 'color'"):
+        synthesizer._sample(2, {'color': 'purple'})
