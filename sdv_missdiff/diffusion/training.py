@@ -20,18 +20,8 @@ class TrainingDivergedError(RuntimeError):
     """Training produced a NaN or exploding loss and was stopped; no model is returned."""
 
 
-def training_device(enable_gpu=True):
-    """The device to train and sample on: CUDA, then Apple MPS, then the CPU.
-
-    Args:
-        enable_gpu (bool):
-            Whether a GPU may be used. Defaults to ``True``.
-
-    Returns:
-        torch.device:
-            The device.
-    """
-    return get_device(enable_gpu)
+# The device to train and sample on: CUDA, then Apple MPS, then the CPU.
+training_device = get_device
 
 
 class Trainer:
