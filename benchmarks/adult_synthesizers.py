@@ -8,6 +8,12 @@ the same incomplete table and samples 16,000 rows, which are scored by
 - utility: XGBoost trained on the synthetic rows, accuracy on the real test rows;
 - fit and sample wall time on this machine.
 
+The systems are built by :func:`sdv_missdiff.benchmark.systems.make_system` (the registry the
+benchmark command uses), seeded, fitted and timed by
+:func:`sdv_missdiff.benchmark.runner.fit_and_sample` and scored by
+:func:`sdv_missdiff.evaluation.score_synthetic`. ``real_holdout`` is no system but a reference
+row: 16,000 other real complete rows, scored the same way.
+
 Usage::
 
     python -m benchmarks.adult_synthesizers --systems missdiff gaussian_copula tvae ctgan
@@ -26,12 +32,15 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from sdv_missdiff.benchmark.runner import fit_and_sample
+from sdv_missdiff.benchmark.systems import DIFFUSION_SYSTEMS, REGISTRY, make_system
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
-from sdv_missdiff.encoding import fill_with_mean_and_mode
-from sdv_missdiff.evaluation import evaluate_fidelity, evaluate_utility
+from sdv_missdiff.evaluation import score_synthetic
 from sdv_missdiff.missingness import simulate_missing
 
 RESULTS = Path(__file__).parent / 'results' / 'adult'
+REFERENCE = 'real_holdout'
+"""Not a synthesizer: other real rows of the same shuffle, scored like a system (the ceiling)."""
 SYSTEMS = (
     'missdiff',
     'diff_mean',
@@ -40,68 +49,38 @@ SYSTEMS = (
     'gaussian_copula_imputed',
     'tvae',
     'ctgan',
-    'real_holdout',
+    REFERENCE,
 )
+"""The default ``--systems``, in this order; any system of the registry can be named."""
+CHOICES = (*REGISTRY, REFERENCE)
 
 
-def _make_synthesizer(name, metadata, args):
-    from sdv.single_table import (
-        CTGANSynthesizer,
-        GaussianCopulaSynthesizer,
-        TVAESynthesizer,
-    )
+def system_settings(name, args):
+    """Keyword arguments of the synthesizer of system ``name`` from the command line."""
+    if name in DIFFUSION_SYSTEMS:
+        return dict(args.missdiff_settings)
 
-    from sdv_missdiff import MissDiffSynthesizer
-
-    missdiff_arguments = json.loads(args.missdiff_arguments)
-    if name == 'missdiff':
-        return MissDiffSynthesizer(metadata, **missdiff_arguments)
-    if name == 'diff_mean':
-        return MissDiffSynthesizer(metadata, missing_data_strategy='mean', **missdiff_arguments)
-    if name == 'diff_delete':
-        return MissDiffSynthesizer(metadata, missing_data_strategy='drop', **missdiff_arguments)
-    if name.startswith('gaussian_copula'):
-        return GaussianCopulaSynthesizer(metadata)
     if name == 'tvae':
-        return TVAESynthesizer(metadata, epochs=args.tvae_epochs, enable_gpu=True)
+        return {'epochs': args.tvae_epochs, 'enable_gpu': True}
 
-    return CTGANSynthesizer(metadata, epochs=args.ctgan_epochs, enable_gpu=True)
+    if name == 'ctgan':
+        return {'epochs': args.ctgan_epochs, 'enable_gpu': True}
+
+    return {}
 
 
 def run_system(name, complete, observed, test, metadata, args):
     """Fit one system on the incomplete table and score its samples."""
-    row = {'system': name}
-    if name == 'real_holdout':
+    if name == REFERENCE:
         # Rows of the same shuffle after the training and test rows: disjoint from both.
         synthetic = load_adult_split(args.rows + args.test_rows, args.rows, seed=args.seed)[1]
-        row.update(fit_s=0.0, sample_s=0.0)
+        timings = {'fit_s': 0.0, 'sample_s': 0.0}
     else:
-        training = observed
-        if name == 'gaussian_copula_imputed':
-            training = fill_with_mean_and_mode(observed, list(observed.select_dtypes('object')))
+        system = make_system(name, metadata, ADULT_TABLE_NAME, system_settings(name, args))
+        synthetic, timings = fit_and_sample(system, observed, args.rows, args.seed)
 
-        synthesizer = _make_synthesizer(name, metadata, args)
-        torch.manual_seed(args.seed)
-        start = time.perf_counter()
-        synthesizer.fit({ADULT_TABLE_NAME: training})
-        row['fit_s'] = time.perf_counter() - start
-        start = time.perf_counter()
-        synthetic = synthesizer.sample(args.rows)[ADULT_TABLE_NAME]
-        row['sample_s'] = time.perf_counter() - start
-
-    fidelity = evaluate_fidelity(complete, synthetic, metadata)
-    properties = fidelity.properties.set_index('Property')['Score']
-    utility = evaluate_utility(test, synthetic, 'income', metadata, models=['xgboost'])
-    scores = utility.scores.set_index('Metric')['Score']
-    row.update(
-        quality=fidelity.score,
-        column_shapes=properties['Column Shapes'],
-        column_pair_trends=properties['Column Pair Trends'],
-        xgboost_accuracy=scores['accuracy'],
-        xgboost_f1=scores['f1'],
-        synthetic_missing_share=float(synthetic.isna().to_numpy().mean()),
-    )
-    return row
+    scores = score_synthetic(complete, synthetic, metadata, test, 'income')
+    return {'system': name, **timings, **scores}
 
 
 def _markdown(results, args, settings):
@@ -144,7 +123,7 @@ def _markdown(results, args, settings):
 def main(argv=None):
     """Run the benchmark and write its results."""
     parser = argparse.ArgumentParser(description='MissDiff against SDV synthesizers on Adult.')
-    parser.add_argument('--systems', nargs='+', default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument('--systems', nargs='+', default=list(SYSTEMS), choices=CHOICES)
     parser.add_argument('--rows', type=int, default=16_000)
     parser.add_argument('--test-rows', type=int, default=4_000)
     parser.add_argument('--rate', type=float, default=0.2)
@@ -161,6 +140,14 @@ def main(argv=None):
         help='keep the other systems of an earlier results.csv in the output folder',
     )
     args = parser.parse_args(argv)
+    try:
+        args.missdiff_settings = json.loads(args.missdiff_arguments)
+    except json.JSONDecodeError as error:
+        parser.error(f'argument --missdiff-arguments: not JSON ({error})')
+
+    if not isinstance(args.missdiff_settings, dict):
+        parser.error('argument --missdiff-arguments: give a JSON object, e.g. \'{"epochs": 100}\'')
+
     args.argv = argv if argv is not None else os.sys.argv[1:]
     args.commands = [' '.join(args.argv)]
     commands_file = Path(args.output) / 'commands.txt'
@@ -195,7 +182,11 @@ def main(argv=None):
         'machine': f'{platform.machine()}, {os.cpu_count()} cores',
         'torch_threads': torch.get_num_threads(),
         'device': 'cuda' if torch.cuda.is_available() else 'cpu',
-        'arguments': {k: v for k, v in vars(args).items() if k not in ('argv', 'commands')},
+        'arguments': {
+            k: v
+            for k, v in vars(args).items()
+            if k not in ('argv', 'commands', 'missdiff_settings')
+        },
     }
     (output / 'commands.txt').write_text('\n'.join(args.commands) + '\n')
     (output / 'README.md').write_text(_markdown(results, args, settings))

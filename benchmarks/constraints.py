@@ -16,7 +16,6 @@ Results go to ``benchmarks/results/constraints/`` (``results.csv`` and ``README.
 """
 
 import argparse
-import time
 import warnings
 from pathlib import Path
 
@@ -24,9 +23,10 @@ import pandas as pd
 import torch
 from sdv.cag import FixedCombinations, Inequality
 
-from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.runner import fit_system, sample_system
+from sdv_missdiff.benchmark.systems import make_system
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
-from sdv_missdiff.evaluation import evaluate_fidelity
+from sdv_missdiff.evaluation import quality_scores
 from sdv_missdiff.missingness import simulate_missing
 
 RESULTS = Path(__file__).parent / 'results' / 'constraints'
@@ -67,21 +67,19 @@ def main(argv=None):
     observed, _ = simulate_missing(complete, 'mcar_independent', args.rate, seed=0)
     rows = []
     for name in args.constraints or list(CONSTRAINTS):
-        synthesizer = MissDiffSynthesizer(get_adult_metadata())
+        system = make_system('missdiff', get_adult_metadata(), ADULT_TABLE_NAME)
         constraints = CONSTRAINTS[name]()
         if constraints:
-            synthesizer.add_constraints(constraints)
+            system.synthesizer.add_constraints(constraints)
 
-        torch.manual_seed(0)
-        start = time.perf_counter()
-        synthesizer.fit({ADULT_TABLE_NAME: observed})
-        fit_seconds = time.perf_counter() - start
-        sampled = synthesizer.sample(len(observed))[ADULT_TABLE_NAME]
+        fit_seconds = fit_system(system, observed, seed=0)
+        sampled, _ = sample_system(system, len(observed))
+        quality = quality_scores(complete, sampled, get_adult_metadata())['quality']
         rows.append(
             {
                 'version': args.label,
                 'constraint': name,
-                'quality': evaluate_fidelity(complete, sampled, get_adult_metadata()).score,
+                'quality': quality,
                 'missing_cells_in_samples': sampled.isna().to_numpy().mean(),
                 'rows_holding_constraint': _holds(name, sampled, complete),
                 'fit_s_one_thread': fit_seconds,

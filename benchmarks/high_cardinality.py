@@ -137,10 +137,10 @@ def _rss_mb():
 def _fit_and_measure(task):
     """Fit one synthesizer in this (fresh) process and measure it; runs in a subprocess."""
     import torch
-    from sdv.single_table import GaussianCopulaSynthesizer
 
-    from sdv_missdiff import MissDiffSynthesizer
-    from sdv_missdiff.evaluation import evaluate_fidelity
+    from sdv_missdiff.benchmark.runner import fit_system, sample_system
+    from sdv_missdiff.benchmark.systems import make_system
+    from sdv_missdiff.evaluation import quality_scores
 
     torch.set_num_threads(task['threads'])
     warnings.filterwarnings('ignore')
@@ -152,22 +152,14 @@ def _fit_and_measure(task):
         synthetic = task['holdout']
         row = {}
     else:
-        if system == 'gaussian_copula':
-            synthesizer = GaussianCopulaSynthesizer(metadata)
-        else:
-            synthesizer = MissDiffSynthesizer(metadata, **task['arguments'])
-
+        settings = task['arguments'] if system == 'missdiff' else {}
+        built = make_system(system, metadata, TABLE, settings)
+        synthesizer = built.synthesizer
         rss_before = _rss_mb()
-        torch.manual_seed(task['seed'])
-        start = time.perf_counter()
-        synthesizer.fit({TABLE: observed})
-        fit_s = time.perf_counter() - start
+        fit_s = fit_system(built, observed, task['seed'])
         rss_after_fit = _rss_mb()
         synthesizer.reset_sampling()
-        start = time.perf_counter()
-        synthetic = synthesizer.sample(task['sample_rows'])
-        synthetic = synthetic[TABLE] if isinstance(synthetic, dict) else synthetic
-        sample_s = time.perf_counter() - start
+        synthetic, sample_s = sample_system(built, task['sample_rows'])
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, 'synthesizer.pkl')
             synthesizer.save(path)
@@ -195,13 +187,7 @@ def _fit_and_measure(task):
             row['level_r2'] = level_r2(complete, synthetic, level_column, column)
             row['level_r2_holdout'] = level_r2(complete, task['holdout'], level_column, column)
 
-    fidelity = evaluate_fidelity(complete, synthetic, metadata)
-    properties = fidelity.properties.set_index('Property')['Score']
-    row.update(
-        quality=fidelity.score,
-        column_shapes=properties['Column Shapes'],
-        column_pair_trends=properties['Column Pair Trends'],
-    )
+    row.update(quality_scores(complete, synthetic, metadata))
     return row
 
 

@@ -264,21 +264,20 @@ def impute_forestdiffusion(masked, args):
 
 def fit_missdiff(masked, args):
     """Fit MissDiff on the masked table; return it and the fit time."""
-    from sdv_missdiff import MissDiffSynthesizer
+    from sdv_missdiff.benchmark.runner import fit_system
+    from sdv_missdiff.benchmark.systems import make_system
 
-    torch.manual_seed(args.seed)
-    synthesizer = MissDiffSynthesizer(
-        get_adult_metadata(),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        denoiser_width=args.width,
-        denoiser_blocks=args.blocks,
-        conditional_share=args.conditional_share,
-        verbose=False,
-    )
-    start = time.perf_counter()
-    synthesizer.fit({'adult': masked})
-    return synthesizer, time.perf_counter() - start
+    settings = {
+        'epochs': args.epochs,
+        'batch_size': args.batch_size,
+        'denoiser_width': args.width,
+        'denoiser_blocks': args.blocks,
+        'conditional_share': args.conditional_share,
+        'verbose': False,
+    }
+    system = make_system('missdiff', get_adult_metadata(), 'adult', settings)
+    seconds = fit_system(system, masked, args.seed)
+    return system.synthesizer, seconds
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -351,12 +350,12 @@ def conditional_fidelity(synthesizer, complete, guidance_scales, num_rows=2000):
     """Quality of income='>50K' samples for each guidance scale, next to unconditional ones."""
     from sdv.sampling import Condition
 
-    from sdv_missdiff.evaluation import evaluate_fidelity
+    from sdv_missdiff.evaluation import quality_scores
 
     metadata = get_adult_metadata()
     synthesizer.reset_sampling()
     unconditional = synthesizer.sample(num_rows)['adult']
-    unconditional_quality = evaluate_fidelity(complete, unconditional, metadata).score
+    unconditional_quality = quality_scores(complete, unconditional, metadata)['quality']
     real_high = complete[complete['income'] == '>50K']
     results = []
     for scale in guidance_scales:
@@ -366,7 +365,7 @@ def conditional_fidelity(synthesizer, complete, guidance_scales, num_rows=2000):
             [Condition({'income': '>50K'}, num_rows)], guidance_scale=scale
         )['adult']
         seconds = time.perf_counter() - start
-        quality = evaluate_fidelity(real_high, conditioned, metadata).score
+        quality = quality_scores(real_high, conditioned, metadata)['quality']
         results.append(
             {
                 'rows': num_rows,

@@ -13,19 +13,17 @@ import os
 import time
 import warnings
 
-import torch
-from sdmetrics.reports.single_table import QualityReport
 from sdv.sampling import Condition
 
-from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.runner import fit_system
+from sdv_missdiff.benchmark.systems import make_system
 from sdv_missdiff.datasets import get_adult_metadata, load_adult_split
+from sdv_missdiff.evaluation import quality_scores
 from sdv_missdiff.missingness import simulate_missing
 
 
-def _quality(real, synthetic, table_metadata):
-    report = QualityReport()
-    report.generate(real, synthetic, table_metadata, verbose=False)
-    return round(report.get_score(), 4)
+def _quality(real, synthetic, metadata):
+    return round(quality_scores(real, synthetic, metadata)['quality'], 4)
 
 
 def main():
@@ -34,12 +32,9 @@ def main():
     complete, _ = load_adult_split(16_000, 4_000, seed=0)
     masked, _ = simulate_missing(complete, 'mcar_independent', 0.2, seed=0)
     metadata = get_adult_metadata()
-    table_metadata = metadata.to_dict()['tables']['adult']
-    torch.manual_seed(0)
-    synthesizer = MissDiffSynthesizer(metadata)
-    start = time.perf_counter()
-    synthesizer.fit({'adult': masked})
-    print('fit seconds', round(time.perf_counter() - start, 1), flush=True)
+    system = make_system('missdiff', metadata, 'adult')
+    synthesizer = system.synthesizer
+    print('fit seconds', round(fit_system(system, masked, seed=0), 1), flush=True)
 
     table = masked.iloc[:10_000]
     synthesizer.impute(table.head(50))  # warm-up
@@ -50,7 +45,7 @@ def main():
 
     synthesizer.reset_sampling()
     unconditional = synthesizer.sample(2_000)['adult']
-    print('unconditional quality', _quality(complete, unconditional, table_metadata))
+    print('unconditional quality', _quality(complete, unconditional, metadata))
     real_high = complete[complete['income'] == '>50K']
     for num_resamples in (1, 5):
         synthesizer.reset_sampling()
@@ -58,7 +53,7 @@ def main():
         start = time.perf_counter()
         conditional = synthesizer.sample_from_conditions(conditions, num_resamples=num_resamples)
         seconds = round(time.perf_counter() - start, 1)
-        quality = _quality(real_high, conditional['adult'], table_metadata)
+        quality = _quality(real_high, conditional['adult'], metadata)
         print('num_resamples', num_resamples, 'conditional quality', quality, 'seconds', seconds)
 
 

@@ -6,22 +6,16 @@ because it hid the cells itself. Takes a few minutes on a 2-core CPU.
 """
 
 import argparse
-import time
 import warnings
 
-import torch
-from sdv.single_table import GaussianCopulaSynthesizer
-
-from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.runner import fit_system, sample_system
+from sdv_missdiff.benchmark.systems import make_system
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
-from sdv_missdiff.evaluation import evaluate_fidelity
+from sdv_missdiff.evaluation import quality_scores
 from sdv_missdiff.missingness import simulate_missing
 
-
-def _quality(real, synthetic, metadata):
-    fidelity = evaluate_fidelity(real, synthetic, metadata)
-    properties = fidelity.properties.set_index('Property')['Score']
-    return fidelity.score, properties['Column Shapes'], properties['Column Pair Trends']
+SYSTEMS = {'MissDiffSynthesizer': 'missdiff', 'GaussianCopulaSynthesizer': 'gaussian_copula'}
+"""The synthesizers the demo compares: the name it prints and the benchmark system it builds."""
 
 
 def main(argv=None):
@@ -46,37 +40,29 @@ def main(argv=None):
         f'(MCAR); {observed.notna().all(axis=1).mean():.1%} of the rows remain complete.\n'
     )
 
-    synthesizers = {
-        'MissDiffSynthesizer': MissDiffSynthesizer(
-            metadata, verbose=args.verbose, **({'epochs': args.epochs} if args.epochs else {})
-        ),
-        'GaussianCopulaSynthesizer': GaussianCopulaSynthesizer(metadata),
-    }
-    torch.manual_seed(args.seed)
+    missdiff = {'verbose': args.verbose, **({'epochs': args.epochs} if args.epochs else {})}
+    settings = {'missdiff': missdiff}
     rows = []
-    for name, synthesizer in synthesizers.items():
+    for name, system_name in SYSTEMS.items():
+        system = make_system(system_name, metadata, ADULT_TABLE_NAME, settings.get(system_name, {}))
         hint = (
             '' if args.verbose or name != 'MissDiffSynthesizer' else ' (--verbose shows progress)'
         )
         print(f'Fitting {name} on {len(observed):,} rows{hint} ...', flush=True)
-        start = time.perf_counter()
-        synthesizer.fit({ADULT_TABLE_NAME: observed})
-        fit_seconds = time.perf_counter() - start
+        fit_seconds = fit_system(system, observed, args.seed)
         print(f'  fitted in {fit_seconds:.1f} s; sampling {len(complete):,} rows ...', flush=True)
-        start = time.perf_counter()
-        synthetic = synthesizer.sample(len(complete))[ADULT_TABLE_NAME]
-        sample_seconds = time.perf_counter() - start
+        synthetic, sample_seconds = sample_system(system, len(complete))
         print(f'  sampled in {sample_seconds:.1f} s; scoring against the complete rows ...')
-        score, shapes, pairs = _quality(complete, synthetic, metadata)
-        rows.append((name, score, shapes, pairs, fit_seconds, sample_seconds))
+        scores = quality_scores(complete, synthetic, metadata)
+        rows.append((name, scores, fit_seconds, sample_seconds))
 
     print(
         f'\n{"synthesizer":<27}{"quality":>9}{"shapes":>9}{"pairs":>9}{"fit s":>8}{"sample s":>10}'
     )
-    for name, score, shapes, pairs, fit_seconds, sample_seconds in rows:
+    for name, scores, fit_seconds, sample_seconds in rows:
         print(
-            f'{name:<27}{score:>9.3f}{shapes:>9.3f}{pairs:>9.3f}'
-            f'{fit_seconds:>8.1f}{sample_seconds:>10.1f}'
+            f'{name:<27}{scores["quality"]:>9.3f}{scores["column_shapes"]:>9.3f}'
+            f'{scores["column_pair_trends"]:>9.3f}{fit_seconds:>8.1f}{sample_seconds:>10.1f}'
         )
 
     print(

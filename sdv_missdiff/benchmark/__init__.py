@@ -10,9 +10,10 @@ from sdv_missdiff.benchmark.datasets import (
     simulate_bayesian_network,
 )
 from sdv_missdiff.benchmark.runner import run_benchmark
-from sdv_missdiff.benchmark.systems import SYSTEMS, make_system
+from sdv_missdiff.benchmark.systems import REGISTRY, SYSTEMS, make_system
 
 __all__ = (
+    'REGISTRY',
     'SYSTEMS',
     'get_bayesian_network_metadata',
     'load_benchmark_dataset',

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from sdv_missdiff._validation import check_positive_int
 from sdv_missdiff.benchmark.datasets import DATASETS
 from sdv_missdiff.benchmark.report import (
     ERRORS_FILE,
@@ -42,7 +43,13 @@ from sdv_missdiff.benchmark.report import (
     write_report,
 )
 from sdv_missdiff.benchmark.runner import run_benchmark
-from sdv_missdiff.benchmark.systems import DIFFUSION_SYSTEMS, NEURAL_SYSTEMS, SYSTEMS
+from sdv_missdiff.benchmark.systems import (
+    DEFAULT_SYSTEMS,
+    DIFFUSION_SYSTEMS,
+    NEURAL_SYSTEMS,
+    REGISTRY,
+    SYSTEMS,
+)
 from sdv_missdiff.missingness import MECHANISMS
 
 PARAM_GROUPS = {'diffusion': DIFFUSION_SYSTEMS, 'neural': NEURAL_SYSTEMS}
@@ -61,16 +68,18 @@ def _rate(text):
     return value
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+POSITIVE_INTEGERS = ('seeds', 'rows', 'test_rows', 'epochs')
+"""Options checked with :func:`sdv_missdiff._validation.check_positive_int` after parsing."""
 
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{value} is not a positive integer')
 
-    return value
+def _check_positive_ints(parser, args):
+    for name in POSITIVE_INTEGERS:
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                check_positive_int('--' + name.replace('_', '-'), value, error=ValueError)
+            except ValueError as error:
+                parser.error(str(error))
 
 
 def _parse_value(text):
@@ -128,9 +137,9 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m sdv_missdiff.benchmark',
         description=(
-            'Fit MissDiff, Diff-mean, Diff-delete, GaussianCopula, CTGAN, TVAE and '
-            'ForestDiffusion on the same masked table and score their samples (fidelity against '
-            'the complete training table, XGBoost utility on real test rows).'
+            f'Fit {", ".join(spec.label for spec in REGISTRY.values())} on the same masked '
+            'table and score their samples (fidelity against the complete training table, '
+            'XGBoost utility on real test rows).'
         ),
     )
     parser.add_argument('--dataset', choices=list(DATASETS), default='adult')
@@ -148,31 +157,32 @@ def build_parser():
         default=[0.2],
         help='one or more missing rates in (0, 1) (default: 0.2)',
     )
-    parser.add_argument(
-        '--seeds', type=_positive_int, default=3, help='number of seeds (default: 3)'
-    )
+    parser.add_argument('--seeds', type=int, default=3, help='number of seeds (default: 3)')
     parser.add_argument(
         '--systems',
         nargs='+',
         choices=list(SYSTEMS),
-        default=list(SYSTEMS),
-        help='systems to run (default: all)',
+        default=list(DEFAULT_SYSTEMS),
+        help=(
+            'systems to run (default: all but '
+            f'{", ".join(name for name in SYSTEMS if not REGISTRY[name].default)})'
+        ),
     )
     parser.add_argument(
         '--rows',
-        type=_positive_int,
+        type=int,
         default=None,
         help='training rows (default: 16000 for adult, 2000 for bayesian_network)',
     )
     parser.add_argument(
         '--test-rows',
-        type=_positive_int,
+        type=int,
         default=None,
         help='test rows (default: 4000 for adult, 20000 for bayesian_network)',
     )
     parser.add_argument(
         '--epochs',
-        type=_positive_int,
+        type=int,
         default=None,
         help='epochs of MissDiff, Diff-mean, Diff-delete, CTGAN and TVAE (default: theirs)',
     )
@@ -324,6 +334,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_positive_ints(parser, args)
     try:
         settings = system_settings(args.systems, args.epochs, args.param)
     except ValueError as error:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sdv.metadata import Metadata
 
+from sdv_missdiff._validation import check_choice, check_optional_int, check_positive_int
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 
 BAYESIAN_NETWORK_TABLE_NAME = 'bayesian_network'
@@ -61,8 +62,7 @@ def simulate_bayesian_network(num_rows, seed=None):
             Columns ``C1``, ``C2`` (float) and ``D1``, ``D2``, ``D3`` (strings ``'0'``, ``'1'``,
             ``'2'``), without missing values.
     """
-    if isinstance(num_rows, bool) or not isinstance(num_rows, (int, np.integer)) or num_rows < 1:
-        raise ValueError(f"Invalid value {num_rows!r} for 'num_rows': it must be a positive int.")
+    check_positive_int('num_rows', num_rows, error=ValueError)
 
     rng = np.random.default_rng(seed)
     c1 = rng.normal(25.0, 2.0, num_rows)
@@ -121,9 +121,14 @@ def load_benchmark_dataset(name, num_rows=None, num_test_rows=None, seed=0):
         dict:
             ``train`` and ``test`` (complete ``pandas.DataFrame``), ``metadata``,
             ``table_name`` and ``target`` (the utility target column).
+
+    Raises:
+        ValueError:
+            If ``name`` is unknown or a row count is not a positive integer (or None).
     """
-    if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r} for 'dataset'. Choose one of {list(DATASETS)}.")
+    check_choice('dataset', name, DATASETS, error=ValueError)
+    for argument, value in (('num_rows', num_rows), ('num_test_rows', num_test_rows)):
+        check_optional_int(argument, value, 1, "for the data set's default", error=ValueError)
 
     table_name, target, default_rows, default_test_rows = DATASETS[name]
     num_rows = default_rows if num_rows is None else num_rows

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sdv_missdiff._validation import check_positive_int
 from sdv_missdiff.benchmark.datasets import load_benchmark_dataset
 from sdv_missdiff.benchmark.systems import (
     SystemNotInstalledError,
     make_system,
     validate_systems,
 )
-from sdv_missdiff.evaluation import evaluate_fidelity, evaluate_utility
+from sdv_missdiff.evaluation import score_synthetic
 from sdv_missdiff.missingness import MECHANISMS, simulate_missing
 
 RESULT_COLUMNS = (
@@ -64,13 +65,57 @@ def validate_settings(mechanisms, rates, seeds, systems):
     if bad_rates or not rates:
         raise ValueError(f"Invalid 'rates' {bad_rates}: every rate must be in (0, 1).")
 
-    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
-        raise ValueError(f"Invalid value {seeds!r} for 'seeds': it must be a positive integer.")
+    check_positive_int('seeds', seeds, error=ValueError)
 
     if not systems:
         raise ValueError("'systems' is empty: name at least one system.")
 
     validate_systems(systems)
+
+
+def fit_system(system, table, seed):
+    """Seed torch and numpy with ``seed``, then fit ``system`` on ``table``.
+
+    The generators are seeded after the system is built, right before its fit (MissDiff draws
+    its training seed from torch's global generator when it fits), so a fit is repeated
+    exactly whatever ran before it.
+
+    Args:
+        system (object):
+            What :func:`sdv_missdiff.benchmark.systems.make_system` returns.
+        table (pandas.DataFrame):
+            The training table, NaN where missing.
+        seed (int):
+            Seed of torch's and numpy's global generators.
+
+    Returns:
+        float:
+            The wall time of the fit, in seconds.
+    """
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    start = time.perf_counter()
+    system.fit(table)
+    return time.perf_counter() - start
+
+
+def sample_system(system, num_rows):
+    """Sample ``num_rows`` rows of a fitted system; return them and the wall time in seconds."""
+    start = time.perf_counter()
+    synthetic = system.sample(num_rows)
+    return synthetic, time.perf_counter() - start
+
+
+def fit_and_sample(system, table, num_rows, seed):
+    """Fit a system (:func:`fit_system`) and sample ``num_rows`` rows (:func:`sample_system`).
+
+    Returns:
+        tuple[pandas.DataFrame, dict]:
+            The synthetic rows and ``{'fit_s': ..., 'sample_s': ...}`` (seconds).
+    """
+    fit_s = fit_system(system, table, seed)
+    synthetic, sample_s = sample_system(system, num_rows)
+    return synthetic, {'fit_s': fit_s, 'sample_s': sample_s}
 
 
 def run_one(name, data, observed, settings, seed):
@@ -86,38 +131,27 @@ def run_one(name, data, observed, settings, seed):
         settings (dict):
             Keyword arguments of the system's synthesizer.
         seed (int):
-            Seed of torch and numpy before fitting.
+            Seed of torch and numpy before fitting, and of the XGBoost model.
 
     Returns:
         dict:
             The measured columns of the run (scores and timings).
     """
-    torch.manual_seed(seed)
-    np.random.seed(seed)
     system = make_system(name, data['metadata'], data['table_name'], settings)
+    synthetic, timings = fit_and_sample(system, observed, len(data['train']), seed)
     start = time.perf_counter()
-    system.fit(observed)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    synthetic = system.sample(len(data['train']))
-    sample_s = time.perf_counter() - start
-    start = time.perf_counter()
-    fidelity = evaluate_fidelity(data['train'], synthetic, data['metadata'])
-    properties = fidelity.properties.set_index('Property')['Score']
-    utility = evaluate_utility(
-        data['test'], synthetic, data['target'], data['metadata'], models=['xgboost'], seed=seed
+    scores = score_synthetic(
+        data['train'], synthetic, data['metadata'], data['test'], data['target'], seed=seed
     )
-    scores = utility.scores.set_index('Metric')['Score']
     return {
-        'fidelity': fidelity.score,
-        'column_shapes': properties['Column Shapes'],
-        'column_pair_trends': properties['Column Pair Trends'],
-        'utility_accuracy': scores['accuracy'],
-        'utility_f1': scores['f1'],
-        'fit_s': fit_s,
-        'sample_s': sample_s,
+        'fidelity': scores['quality'],
+        'column_shapes': scores['column_shapes'],
+        'column_pair_trends': scores['column_pair_trends'],
+        'utility_accuracy': scores['xgboost_accuracy'],
+        'utility_f1': scores['xgboost_f1'],
+        **timings,
         'evaluate_s': time.perf_counter() - start,
-        'synthetic_missing_share': float(synthetic.isna().to_numpy().mean()),
+        'synthetic_missing_share': scores['synthetic_missing_share'],
     }
 
 

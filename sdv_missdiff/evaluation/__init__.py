@@ -7,6 +7,7 @@ from sdv_missdiff.evaluation.missingness_fidelity import (
     evaluate_missingness_fidelity,
     missingness_details,
 )
+from sdv_missdiff.evaluation.scores import quality_scores, score_synthetic
 from sdv_missdiff.evaluation.utility import UtilityResult, evaluate_utility
 
 __all__ = (
@@ -18,4 +19,6 @@ __all__ = (
     'evaluate_missingness_fidelity',
     'evaluate_utility',
     'missingness_details',
+    'quality_scores',
+    'score_synthetic',
 )

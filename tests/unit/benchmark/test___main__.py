@@ -7,7 +7,8 @@ import time
 import pandas as pd
 import pytest
 
-from sdv_missdiff.benchmark.__main__ import default_output, main, system_settings
+from sdv_missdiff.benchmark.__main__ import build_parser, default_output, main, system_settings
+from sdv_missdiff.benchmark.systems import DEFAULT_SYSTEMS, SYSTEMS
 
 TINY = ['--dataset', 'bayesian_network', '--rows', '200', '--test-rows', '200', '--seeds', '1']
 ALL_FAIL = ['--dataset', 'bayesian_network', '--rows', '1', '--test-rows', '50', '--seeds', '1']
@@ -62,6 +63,9 @@ def test_main_end_to_end_on_tiny_settings(tmp_path, capsys):
         (['--systems', 'stasy'], "argument --systems: invalid choice: 'stasy'"),
         (['--param', 'stasy.epochs=3'], "unknown system 'stasy'"),
         (['--param', 'missdiff.epochs'], 'write it as SYSTEM.KEY=VALUE'),
+        (['--seeds', '0'], "Invalid value 0 for '--seeds': it must be a positive integer"),
+        (['--test-rows', '-5'], "Invalid value -5 for '--test-rows': it must be a positive"),
+        (['--epochs', 'x'], "argument --epochs: invalid int value: 'x'"),
     ],
 )
 def test_main_clear_errors(argv, message, capsys):
@@ -71,6 +75,17 @@ def test_main_clear_errors(argv, message, capsys):
 
     # Assert
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_parser_systems_come_from_the_registry():
+    # Setup
+    action = next(action for action in build_parser()._actions if action.dest == 'systems')
+
+    # Assert
+    assert list(action.choices) == list(SYSTEMS)
+    assert action.default == list(DEFAULT_SYSTEMS)
+    assert 'gaussian_copula_imputed' in action.choices
+    assert 'gaussian_copula_imputed' not in action.default
 
 
 def test_system_settings_groups_and_epochs():

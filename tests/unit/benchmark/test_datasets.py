@@ -86,5 +86,27 @@ def test_load_benchmark_dataset_bayesian_network():
 
 def test_load_benchmark_dataset_unknown_name():
     # Run and Assert
-    with pytest.raises(ValueError, match="Unknown dataset 'census' for 'dataset'"):
+    message = r"Invalid value 'census' for 'dataset'. Choose one of \['adult', 'bayesian_network'\]"
+    with pytest.raises(ValueError, match=message):
         load_benchmark_dataset('census')
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'message'),
+    [
+        ({'num_rows': 0}, "Invalid value 0 for 'num_rows': it must be a positive integer"),
+        ({'num_test_rows': 2.5}, "Invalid value 2.5 for 'num_test_rows'"),
+        ({'num_rows': True}, "Invalid value True for 'num_rows'"),
+    ],
+)
+def test_load_benchmark_dataset_invalid_row_counts(arguments, message):
+    # Run and Assert
+    with pytest.raises(ValueError, match=message):
+        load_benchmark_dataset('bayesian_network', **arguments)
+
+
+@pytest.mark.parametrize('num_rows', [0, -3, 2.0, '10', True])
+def test_simulate_bayesian_network_invalid_num_rows(num_rows):
+    # Run and Assert
+    with pytest.raises(ValueError, match="for 'num_rows': it must be a positive integer"):
+        simulate_bayesian_network(num_rows)

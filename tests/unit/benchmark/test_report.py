@@ -1,3 +1,4 @@
+import subprocess
 import sys
 
 import numpy as np
@@ -9,6 +10,7 @@ from sdv_missdiff.benchmark.report import (
     markdown_report,
     pivot_table,
     plot_bars,
+    plot_rate_lines,
     summarize,
     write_report,
 )
@@ -208,10 +210,36 @@ def test_write_report_without_matplotlib_skips_plots(tmp_path, monkeypatch, caps
     )
 
 
-def test_plot_bars_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+@pytest.mark.parametrize('plot', [plot_bars, plot_rate_lines])
+def test_plots_without_matplotlib_say_what_to_install(plot, tmp_path, monkeypatch):
     # Setup
     monkeypatch.setitem(sys.modules, 'matplotlib', None)
+    monkeypatch.setitem(sys.modules, 'matplotlib.pyplot', None)
 
     # Run and Assert
-    with pytest.raises(ImportError, match=r"pip install 'sdv-missdiff\[benchmark\]'"):
-        plot_bars(_results(), tmp_path / 'scores.png')
+    message = (
+        r"needs matplotlib, which is not installed: pip install 'sdv-missdiff\[benchmark\]' "
+        r'\(or pip install matplotlib\)'
+    )
+    with pytest.raises(ImportError, match=message):
+        plot(_results(), tmp_path / 'plot.png')
+
+    assert not (tmp_path / 'plot.png').exists()
+
+
+def test_report_modules_import_without_loading_matplotlib():
+    # Setup
+    script = (
+        'import sys\n'
+        'import sdv_missdiff.benchmark.__main__, sdv_missdiff.benchmark.report\n'
+        "print('matplotlib' in sys.modules)\n"
+    )
+
+    # Run
+    process = subprocess.run(
+        [sys.executable, '-c', script], capture_output=True, text=True, timeout=120
+    )
+
+    # Assert
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == 'False'

@@ -1,10 +1,20 @@
 from unittest.mock import patch
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
-from sdv_missdiff.benchmark.runner import RESULT_COLUMNS, run_benchmark
-from sdv_missdiff.benchmark.systems import SDVSystem
+from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata, simulate_bayesian_network
+from sdv_missdiff.benchmark.runner import (
+    RESULT_COLUMNS,
+    fit_and_sample,
+    fit_system,
+    run_benchmark,
+    sample_system,
+)
+from sdv_missdiff.benchmark.systems import SDVSystem, make_system
+from sdv_missdiff.missingness import simulate_missing
 
 
 class _CrashingSystem:
@@ -126,3 +136,30 @@ def test_run_benchmark_keeps_the_whole_error_and_its_traceback(capsys):
     assert 'raise RuntimeError(self.message)' in traceback
     assert traceback.rstrip('\n').endswith(f'RuntimeError: {message}')
     assert f'FAILED (RuntimeError: {message})' in capsys.readouterr().out
+
+
+def _tiny_missdiff():
+    settings = {'epochs': 2, 'batch_size': 32, 'denoiser_width': 16, 'sampling_steps': 5}
+    return make_system('missdiff', get_bayesian_network_metadata(), 'bayesian_network', settings)
+
+
+def test_fit_and_sample_is_seeded_whatever_ran_before_it():
+    # Setup
+    complete = simulate_bayesian_network(60, seed=0)
+    observed, _ = simulate_missing(complete, 'mcar_independent', 0.2, seed=0)
+
+    # Run
+    first, timings = fit_and_sample(_tiny_missdiff(), observed, 40, seed=3)
+    system = _tiny_missdiff()
+    torch.rand(10)  # draws from the global generators between building and fitting
+    np.random.rand(10)
+    fit_s = fit_system(system, observed, seed=3)
+    second, sample_s = sample_system(system, 40)
+    other, _ = fit_and_sample(_tiny_missdiff(), observed, 40, seed=4)
+
+    # Assert
+    assert sorted(timings) == ['fit_s', 'sample_s']
+    assert min(timings['fit_s'], timings['sample_s'], fit_s, sample_s) > 0
+    assert len(first) == 40
+    pd.testing.assert_frame_equal(first, second)
+    assert not first.equals(other)

@@ -1,0 +1,79 @@
+"""The scores of one synthetic table as plain numbers: the call every benchmark and the demo use."""
+
+from sdv_missdiff.evaluation._utils import get_table
+from sdv_missdiff.evaluation.fidelity import evaluate_fidelity
+from sdv_missdiff.evaluation.utility import evaluate_utility
+
+
+def quality_scores(real_data, synthetic_data, metadata=None):
+    """SDMetrics quality of a synthetic table and its two properties, as numbers.
+
+    The numbers of :func:`sdv_missdiff.evaluation.evaluate_fidelity` (SDMetrics'
+    ``QualityReport`` when ``real_data`` is complete, the observed cells otherwise).
+
+    Args:
+        real_data (pandas.DataFrame or dict):
+            The complete or the observed real table (or ``{'t': df}``).
+        synthetic_data (pandas.DataFrame or dict):
+            The synthetic table (or what ``synthesizer.sample`` returns).
+        metadata (sdv.metadata.Metadata, dict or None):
+            Metadata of the table. Defaults to None (detected from ``real_data``).
+
+    Returns:
+        dict:
+            ``quality`` (the overall score), ``column_shapes`` and ``column_pair_trends``, each
+            a float in [0, 1].
+    """
+    fidelity = evaluate_fidelity(real_data, synthetic_data, metadata)
+    properties = fidelity.properties.set_index('Property')['Score']
+    return {
+        'quality': fidelity.score,
+        'column_shapes': float(properties['Column Shapes']),
+        'column_pair_trends': float(properties['Column Pair Trends']),
+    }
+
+
+def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, target=None, seed=0):
+    """Quality, XGBoost utility and missing share of a synthetic table, as numbers.
+
+    Args:
+        real_data (pandas.DataFrame or dict):
+            The real training table the quality is measured against.
+        synthetic_data (pandas.DataFrame or dict):
+            The synthetic table.
+        metadata (sdv.metadata.Metadata, dict or None):
+            Metadata of the table. Defaults to None (detected from ``real_data``).
+        test_data (pandas.DataFrame or dict or None):
+            Real test rows of the utility (XGBoost trained on the synthetic rows, tested on
+            these). Defaults to None (no utility scores).
+        target (str or None):
+            The utility's target column; required with ``test_data``. Defaults to None.
+        seed (int):
+            Seed of the XGBoost model. Defaults to 0 (as
+            :func:`sdv_missdiff.evaluation.evaluate_utility`).
+
+    Returns:
+        dict:
+            The entries of :func:`quality_scores`, then ``xgboost_accuracy`` and ``xgboost_f1``
+            (with ``test_data``) and ``synthetic_missing_share`` (share of missing cells of the
+            synthetic table).
+
+    Raises:
+        ValueError:
+            If ``test_data`` is given without ``target``.
+    """
+    synthetic = get_table(synthetic_data, 'synthetic_data')
+    scores = quality_scores(real_data, synthetic, metadata)
+    if test_data is not None:
+        if target is None:
+            raise ValueError("'target' is None: name the target column of 'test_data'.")
+
+        utility = evaluate_utility(
+            test_data, synthetic, target, metadata, models=['xgboost'], seed=seed
+        )
+        metrics = utility.scores.set_index('Metric')['Score']
+        scores['xgboost_accuracy'] = float(metrics['accuracy'])
+        scores['xgboost_f1'] = float(metrics['f1'])
+
+    scores['synthetic_missing_share'] = float(synthetic.isna().to_numpy().mean())
+    return scores

@@ -1,0 +1,88 @@
+import argparse
+
+import pandas as pd
+import pytest
+
+from benchmarks import adult_synthesizers
+from sdv_missdiff.benchmark.systems import REGISTRY
+
+COLUMNS = [
+    'system',
+    'fit_s',
+    'sample_s',
+    'quality',
+    'column_shapes',
+    'column_pair_trends',
+    'xgboost_accuracy',
+    'xgboost_f1',
+    'synthetic_missing_share',
+]
+TINY = ['--rows', '200', '--test-rows', '100']
+
+
+def test_systems_come_from_the_registry_with_real_holdout_as_reference():
+    # Assert
+    assert adult_synthesizers.SYSTEMS[-1] == 'real_holdout'
+    assert set(adult_synthesizers.SYSTEMS[:-1]) <= set(REGISTRY)
+    assert adult_synthesizers.CHOICES == (*REGISTRY, 'real_holdout')
+
+
+def test_system_settings_from_the_command_line():
+    # Setup
+    args = argparse.Namespace(missdiff_settings={'epochs': 3}, tvae_epochs=4, ctgan_epochs=5)
+
+    # Run and Assert
+    assert adult_synthesizers.system_settings('diff_delete', args) == {'epochs': 3}
+    assert adult_synthesizers.system_settings('tvae', args) == {'epochs': 4, 'enable_gpu': True}
+    assert adult_synthesizers.system_settings('ctgan', args) == {'epochs': 5, 'enable_gpu': True}
+    assert adult_synthesizers.system_settings('gaussian_copula_imputed', args) == {}
+
+
+def test_main_writes_results_readme_and_commands(tmp_path, capsys):
+    # Setup
+    output = tmp_path / 'adult'
+    first = ['--systems', 'gaussian_copula', 'real_holdout', *TINY, '--output', str(output)]
+    second = ['--systems', 'gaussian_copula_imputed', 'gaussian_copula', *TINY]
+    second += ['--output', str(output), '--append']
+
+    # Run
+    adult_synthesizers.main(first)
+    adult_synthesizers.main(second)
+
+    # Assert
+    results = pd.read_csv(output / 'results.csv')
+    assert list(results.columns) == COLUMNS
+    assert results['system'].tolist() == [
+        'real_holdout',
+        'gaussian_copula_imputed',
+        'gaussian_copula',
+    ]
+    assert results.loc[0, 'fit_s'] == 0.0
+    assert results.loc[1, 'synthetic_missing_share'] == 0.0
+    assert results.loc[2, 'synthetic_missing_share'] > 0.1
+    assert results['quality'].between(0, 1).all()
+    commands = (output / 'commands.txt').read_text().splitlines()
+    assert commands == [' '.join(first), ' '.join(second)]
+    readme = (output / 'README.md').read_text()
+    assert (
+        '| system | quality | column shapes | pair trends | XGBoost acc. | fit s | sample s |'
+        in (readme)
+    )
+    assert readme.count('| gaussian_copula') == 2
+    assert (
+        'python -m benchmarks.adult_synthesizers --systems gaussian_copula real_holdout' in readme
+    )
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'message'),
+    [('{"epochs": 2', 'not JSON'), ('[2]', 'give a JSON object')],
+)
+def test_main_refuses_bad_missdiff_arguments(arguments, message, tmp_path, capsys):
+    # Run
+    with pytest.raises(SystemExit):
+        adult_synthesizers.main(['--missdiff-arguments', arguments, '--output', str(tmp_path)])
+
+    # Assert
+    assert f'argument --missdiff-arguments: {message}' in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
