@@ -1,22 +1,10 @@
 import pytest
 
 from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata, simulate_bayesian_network
-from sdv_missdiff.benchmark.systems import (
-    make_system,
-)
+from sdv_missdiff.benchmark.systems import make_system
 from sdv_missdiff.missingness import simulate_missing
 
 TABLE = 'bayesian_network'
-EXPECTED = {
-    # name: (synthesizer class, missing_data_strategy of MissDiff, fills the holes first)
-    'missdiff': ('MissDiffSynthesizer', 'mask', False),
-    'diff_mean': ('MissDiffSynthesizer', 'mean', False),
-    'diff_delete': ('MissDiffSynthesizer', 'drop', False),
-    'gaussian_copula': ('GaussianCopulaSynthesizer', None, False),
-    'gaussian_copula_imputed': ('GaussianCopulaSynthesizer', None, True),
-    'ctgan': ('CTGANSynthesizer', None, False),
-    'tvae': ('TVAESynthesizer', None, False),
-}
 
 
 def test_gaussian_copula_imputed_fits_on_the_mean_and_mode_fill():
