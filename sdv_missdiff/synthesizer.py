@@ -25,6 +25,8 @@ from sdv_missdiff._validation import (
 from sdv_missdiff.conditional import ConditionalSamplingMixin
 from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
+from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
+from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
 from sdv_missdiff.encoding import (
     MAX_ONE_HOT_LEVELS,
     NUMERICAL_TRANSFORMS,
@@ -110,6 +112,20 @@ class MissDiffSynthesizer(
             still hold signal (the paper's schedule leaves none past step 78 of 100, so sampling
             starts there). ``None`` takes every such step. Defaults to 50, the setting of the
             committed Adult benchmark (``benchmarks/results/adult``).
+        categorical_diffusion (str):
+            How categorical, boolean and ordinal columns with one-hot blocks are diffused:
+            ``'masked'`` hides cells at a rate that grows with the noise level and trains the
+            denoiser to name their levels by cross-entropy (a missing cell simply stays hidden
+            and is never scored; a known one is simply shown), so every level is a draw from a
+            learned conditional; ``'gaussian'`` noises the one-hot blocks like numbers, as the
+            paper does. Defaults to ``'masked'``: on Adult (16,000 rows, 20% holes) quality
+            0.977 against 0.936, and rows conditioned on ``relationship='Wife'`` female as in
+            the data (``benchmarks/results/conditionals``).
+        prediction_target (str):
+            What the denoiser predicts for Gaussian dimensions: ``'epsilon'`` (the paper's
+            noise), ``'v'`` (the velocity, Salimans and Ho 2022) or ``'mixed'`` (the velocity on
+            one-hot blocks with ``categorical_diffusion='gaussian'``). Defaults to
+            ``'epsilon'``, the best of the three on Adult.
         verbose (bool):
             Show a progress bar with the running loss while fitting. Defaults to ``False``.
         enable_gpu (bool):
@@ -148,6 +164,8 @@ class MissDiffSynthesizer(
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         conditional_share=0.5,
         sampling_steps=50,
+        prediction_target='epsilon',
+        categorical_diffusion='masked',
         verbose=False,
         enable_gpu=True,
     ):
@@ -197,6 +215,15 @@ class MissDiffSynthesizer(
             error=MissDiffInputError,
         )
 
+        check_choice(
+            'categorical_diffusion',
+            categorical_diffusion,
+            CATEGORICAL_DIFFUSIONS,
+            error=MissDiffInputError,
+        )
+        check_choice(
+            'prediction_target', prediction_target, PREDICTION_TARGETS, error=MissDiffInputError
+        )
         check_fraction('column_balance', column_balance, error=MissDiffInputError)
         check_fraction('conditional_share', conditional_share, error=MissDiffInputError)
 
@@ -226,6 +253,8 @@ class MissDiffSynthesizer(
         self.max_one_hot_levels = max_one_hot_levels
         self.conditional_share = conditional_share
         self.sampling_steps = sampling_steps
+        self.prediction_target = prediction_target
+        self.categorical_diffusion = categorical_diffusion
         self.verbose = verbose
         self.enable_gpu = enable_gpu
         self._encoder = None
@@ -309,6 +338,8 @@ class MissDiffSynthesizer(
             learning_rate=self.learning_rate,
             conditional_share=self.conditional_share,
             sampling_steps=self.sampling_steps,
+            prediction_target=self.prediction_target,
+            categorical_diffusion=self.categorical_diffusion,
             verbose=self.verbose,
             enable_gpu=self.enable_gpu,
         )

@@ -18,14 +18,16 @@ import torch
 from tqdm.auto import tqdm
 
 from sdv_missdiff._validation import check_integer, check_number
+from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective
+from sdv_missdiff.diffusion.parameterization import velocity_dimensions
 from sdv_missdiff.diffusion.samplers import AncestralSampler, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, training_device
 
 # Tensors fitted to the data, moved with the model between devices.
-_FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index')
+_FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
 
 
 class MaskedDiffusionModel:
@@ -72,6 +74,14 @@ class MaskedDiffusionModel:
         denoiser (str):
             Name of the denoiser in ``sdv_missdiff.diffusion.denoisers.DENOISERS``. Defaults
             to ``'mlp'``.
+        prediction_target (str):
+            What the denoiser predicts: ``'epsilon'`` (the paper's noise), ``'v'`` (the
+            velocity) or ``'mixed'`` (the velocity for one-hot columns, the noise for the
+            others); see ``parameterization``. Defaults to ``'epsilon'``.
+        categorical_diffusion (str):
+            How one-hot columns are diffused: ``'gaussian'`` (the paper: noised like numbers)
+            or ``'masked'`` (hidden and revealed, trained by cross-entropy; see
+            ``categorical``). Defaults to ``'gaussian'``.
     """
 
     def __init__(
@@ -92,6 +102,8 @@ class MaskedDiffusionModel:
         verbose=False,
         enable_gpu=True,
         denoiser='mlp',
+        prediction_target='epsilon',
+        categorical_diffusion='gaussian',
     ):
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
@@ -109,6 +121,8 @@ class MaskedDiffusionModel:
         self.verbose = verbose
         self.enable_gpu = enable_gpu
         self.denoiser_name = denoiser
+        self.prediction_target = prediction_target
+        self.categorical_diffusion = categorical_diffusion
         self.device = training_device(enable_gpu)
         self.schedule = VPSchedule(quadratic_betas(num_timesteps, beta_min, beta_max))
         self.last_timestep = self.schedule.last_informative_step()
@@ -121,6 +135,7 @@ class MaskedDiffusionModel:
         self._upper = None
         self._dimension_weights = None
         self._column_index = None
+        self._velocity = None
 
     @property
     def conditional(self):
@@ -131,8 +146,18 @@ class MaskedDiffusionModel:
     def sampler(self):
         """AncestralSampler: The reverse-diffusion sampler over ``sampling_steps`` steps."""
         return AncestralSampler(
-            self.schedule, respaced_timesteps(self.last_timestep, self.sampling_steps)
+            self.schedule,
+            respaced_timesteps(self.last_timestep, self.sampling_steps),
+            self._velocity,
+            self._one_hot_blocks(),
         )
+
+    def _one_hot_blocks(self):
+        if self.categorical_diffusion != 'masked' or self.layout is None:
+            return None
+
+        blocks = OneHotBlocks(self.layout, self.device)
+        return blocks if len(blocks) else None
 
     # -- training -------------------------------------------------------------------------
     def fit(
@@ -198,6 +223,11 @@ class MaskedDiffusionModel:
             )
 
         self._column_index = torch.as_tensor(column_index, dtype=torch.long, device=self.device)
+        velocity = velocity_dimensions(self.layout, self.prediction_target)
+        self._velocity = None
+        if velocity is not None:
+            self._velocity = torch.as_tensor(velocity, dtype=torch.bool, device=self.device)
+
         self._lower, self._upper = value_bounds(x_all, m_all)
         objective = MaskedDenoisingObjective(
             self.schedule,
@@ -205,6 +235,8 @@ class MaskedDiffusionModel:
             self._column_index,
             self.conditional_share,
             self._dimension_weights,
+            self._velocity,
+            self._one_hot_blocks(),
         )
         trainer = Trainer(
             self.epochs,

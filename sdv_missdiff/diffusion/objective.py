@@ -8,6 +8,8 @@ it which dimensions are missing.
 
 import torch
 
+from sdv_missdiff.diffusion.parameterization import training_target
+
 
 def masked_noise_loss(predicted_noise, noise, observed, dimension_weights=None):
     """Weighted mean squared noise-prediction error over observed dimensions only.
@@ -77,10 +79,24 @@ class MaskedDenoisingObjective:
             Defaults to 0.
         dimension_weights (torch.Tensor or None):
             Loss weight of each dimension. Defaults to ``None`` (all 1).
+        velocity (torch.Tensor or None):
+            Boolean mask of the dimensions whose target is the velocity instead of the noise
+            (see ``parameterization``). Defaults to ``None`` (the paper's noise everywhere).
+        one_hot_blocks (OneHotBlocks or None):
+            The one-hot columns to diffuse by masking, scored by cross-entropy (see
+            ``categorical``); ``None`` diffuses every dimension with Gaussian noise, as the
+            paper does. Defaults to ``None``.
     """
 
     def __init__(
-        self, schedule, last_timestep, column_index, conditional_share=0.0, dimension_weights=None
+        self,
+        schedule,
+        last_timestep,
+        column_index,
+        conditional_share=0.0,
+        dimension_weights=None,
+        velocity=None,
+        one_hot_blocks=None,
     ):
         self.schedule = schedule
         self.last_timestep = last_timestep
@@ -88,6 +104,8 @@ class MaskedDenoisingObjective:
         self.num_columns = int(column_index.max()) + 1 if len(column_index) else 0
         self.conditional_share = conditional_share
         self.dimension_weights = dimension_weights
+        self.velocity = velocity
+        self.one_hot_blocks = one_hot_blocks
 
     @property
     def conditional(self):
@@ -117,9 +135,15 @@ class MaskedDenoisingObjective:
         noise = torch.randn(x0.shape, device=x0.device, generator=generator)
         signal_scale, noise_scale = self.schedule.signal_and_noise(timesteps)
         noisy = signal_scale * x0 + noise_scale * noise
+        target = training_target(x0, noise, signal_scale, noise_scale, self.velocity)
+        if self.one_hot_blocks is not None:
+            return self._masked_categorical_loss(
+                denoiser, x0, observed, generator, timesteps, noisy, target
+            )
+
         if not self.conditional:
-            predicted_noise = denoiser(noisy, timesteps)
-            return masked_noise_loss(predicted_noise, noise, observed, self.dimension_weights)
+            prediction = denoiser(noisy, timesteps)
+            return masked_noise_loss(prediction, target, observed, self.dimension_weights)
 
         condition = draw_condition(
             observed, self.column_index, self.num_columns, self.conditional_share, generator
@@ -130,6 +154,48 @@ class MaskedDenoisingObjective:
         # correlation from 0.90 down to 0.79 (0.88 with the mask).
         missing = 1 - observed
         noisy = noisy * observed
-        predicted_noise = denoiser(noisy, timesteps, condition, missing)
-        targets = observed * (1 - condition)
-        return masked_noise_loss(predicted_noise, noise, targets, self.dimension_weights)
+        prediction = denoiser(noisy, timesteps, condition, missing)
+        scored = observed * (1 - condition)
+        return masked_noise_loss(prediction, target, scored, self.dimension_weights)
+
+    def _masked_categorical_loss(self, denoiser, x0, observed, generator, timesteps, noisy, target):
+        # One-hot cells are hidden at rate 1 - abar_t instead of noised; the rest is Gaussian.
+        blocks = self.one_hot_blocks
+        alpha_bar = self.schedule.alpha_bars[timesteps].float().unsqueeze(1)
+        hidden = torch.rand((x0.shape[0], len(blocks)), device=x0.device, generator=generator)
+        hidden = hidden < 1 - alpha_bar
+        noisy = torch.where(blocks.dimensions, x0, noisy)
+        condition = None
+        if self.conditional:
+            condition = draw_condition(
+                observed, self.column_index, self.num_columns, self.conditional_share, generator
+            )
+            noisy = torch.where(condition.bool(), x0, noisy)
+            hidden = hidden & ~blocks.cells(condition).bool()
+
+        noisy = blocks.hide(noisy, hidden)
+        noisy = noisy * observed  # a missing one-hot cell is hidden too, and never scored
+        if self.conditional:
+            prediction = denoiser(noisy, timesteps, condition, 1 - observed)
+            scored = observed * (1 - condition)
+        else:
+            prediction = denoiser(noisy, timesteps)
+            scored = observed
+
+        continuous = scored * ~blocks.dimensions
+        weights = (
+            continuous if self.dimension_weights is None else continuous * self.dimension_weights
+        )
+        squared = ((prediction - target).square() * weights).sum()
+        cells = blocks.cells(observed) * hidden.float()
+        if condition is not None:
+            cells = cells * (1 - blocks.cells(condition))
+
+        cross_entropy, num_cells = blocks.cross_entropy(prediction, x0, cells)
+        # Every scored continuous column weighs 1 a cell (the weights), every hidden one-hot cell 1.
+        num_continuous = (
+            continuous.sum()
+            if self.dimension_weights is None
+            else ((continuous * self.dimension_weights).sum())
+        )
+        return (squared + cross_entropy) / (num_continuous + num_cells).clamp_min(1e-12)

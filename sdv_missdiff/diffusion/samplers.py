@@ -6,6 +6,8 @@ solver, fewer steps) is a new class here with the same ``sample`` signature.
 
 import torch
 
+from sdv_missdiff.diffusion.parameterization import clean_estimate
+
 
 class CPUNoise:
     """Standard normal noise drawn on the CPU, so that a seed gives the same rows on every device.
@@ -24,6 +26,10 @@ class CPUNoise:
     def __call__(self, shape):
         """Draw standard normal noise of ``shape`` on ``device``."""
         return torch.randn(shape, generator=self.generator).to(self.device)
+
+    def uniform(self, shape):
+        """Draw U(0, 1) values of ``shape`` on ``device``, never exactly 0."""
+        return torch.rand(shape, generator=self.generator).clamp_min(1e-12).to(self.device)
 
 
 def value_bounds(values, observed, margin=0.05):
@@ -61,11 +67,21 @@ class AncestralSampler:
             The noise schedule, on the sampling device.
         timesteps (numpy.ndarray):
             Reverse steps in decreasing order (see ``respaced_timesteps``).
+        velocity (torch.Tensor or None):
+            Boolean mask of the dimensions where the denoiser predicts the velocity instead of
+            the noise (see ``parameterization``). Defaults to ``None`` (noise everywhere).
+        one_hot_blocks (OneHotBlocks or None):
+            One-hot columns diffused by masking (see ``categorical``): they start hidden (known
+            ones visible) and are revealed step by step, levels drawn from the denoiser's
+            logits; RePaint resampling then applies to the other dimensions only. Defaults to
+            ``None`` (every dimension Gaussian).
     """
 
-    def __init__(self, schedule, timesteps):
+    def __init__(self, schedule, timesteps, velocity=None, one_hot_blocks=None):
         self.schedule = schedule
         self.timesteps = timesteps
+        self.velocity = velocity
+        self.one_hot_blocks = one_hot_blocks
 
     def sample(
         self,
@@ -114,6 +130,16 @@ class AncestralSampler:
         shape = (num_rows, denoiser.layout.num_dimensions)
         device = bounds[0].device
         x = noise(shape)
+        blocks, hidden = self.one_hot_blocks, None
+        if blocks is not None:
+            known_cells = torch.zeros((num_rows, len(blocks)), dtype=torch.bool, device=device)
+            if known is not None:
+                known_cells = blocks.cells(known[1]).bool()
+                x = torch.where(known[1].bool() & blocks.dimensions, known[0], x)
+
+            hidden = ~known_cells
+            x = blocks.hide(x, hidden)
+
         alpha_bars = self.schedule.alpha_bars.float()
         timesteps = self.timesteps
         for index, t in enumerate(timesteps):
@@ -122,17 +148,36 @@ class AncestralSampler:
             # RePaint resampling only where a noisier state exists to go back to.
             repeats = num_resamples if known is not None and previous_t > 0 else 1
             for repeat in range(repeats):
-                predicted_noise = self._predict_noise(
-                    denoiser, x, batch_t, known, int(t), guidance_scale, noise
+                output = self._predict(denoiser, x, batch_t, known, int(t), guidance_scale, noise)
+                alpha_bar = alpha_bars[t]
+                x0 = clean_estimate(
+                    x, output, alpha_bar.sqrt(), (1 - alpha_bar).sqrt(), self.velocity
                 )
-                x = self._reverse_step(
-                    x, predicted_noise, alpha_bars[t], alpha_bars[previous_t], bounds, noise
+                stepped = self._reverse_step(
+                    x, x0, alpha_bar, alpha_bars[previous_t], bounds, noise
                 )
+                if blocks is not None:
+                    # One-hot cells keep their state; hidden ones are revealed at the rate that
+                    # takes the masked share from 1 - abar_t to 1 - abar_prev (1 at the end).
+                    stepped = torch.where(blocks.dimensions, x, stepped)
+                    reveal = 1 - (1 - alpha_bars[previous_t]) / (1 - alpha_bar)
+                    stepped, hidden = blocks.reveal(
+                        stepped, output, hidden, float(reveal), noise.uniform
+                    )
+
+                x = stepped
                 if repeat + 1 < repeats:
-                    x = self._renoise(x, alpha_bars[t], alpha_bars[previous_t], noise)
+                    renoised = self._renoise(x, alpha_bars[t], alpha_bars[previous_t], noise)
+                    x = renoised if blocks is None else torch.where(blocks.dimensions, x, renoised)
 
             if progress_bar is not None:
                 progress_bar.update(1)
+
+        # Cells still hidden after the last step are revealed one a row at a time, each given
+        # the ones before it, at the last (least noisy) step.
+        while hidden is not None and hidden.any():
+            output = self._predict(denoiser, x, batch_t, known, int(t), guidance_scale, noise)
+            x, hidden = blocks.reveal(x, output, hidden, 1.0, noise.uniform)
 
         if known is not None:
             values, mask = known
@@ -140,7 +185,7 @@ class AncestralSampler:
 
         return x
 
-    def _predict_noise(self, denoiser, x, batch_t, known, t, guidance_scale, noise):
+    def _predict(self, denoiser, x, batch_t, known, t, guidance_scale, noise):
         if known is None:
             return denoiser(x, batch_t)
 
@@ -151,16 +196,32 @@ class AncestralSampler:
             if not guidance_scale:
                 return conditional
 
-            # The unconditional estimate sees the known cells re-noised, as replacement does.
-            unconditional = denoiser(self._paste_known(x, known, t, noise), batch_t)
-            return conditional + guidance_scale * (conditional - unconditional)
+            # The unconditional estimate sees the known cells re-noised, as replacement does
+            # (known one-hot cells of masked diffusion: hidden).
+            unconditional = self._paste_known(x, known, t, noise)
+            if self.one_hot_blocks is not None:
+                known_cells = self.one_hot_blocks.cells(mask).bool()
+                unconditional = self.one_hot_blocks.hide(unconditional, known_cells)
+
+            unconditional = denoiser(unconditional, batch_t)
+            guided = conditional + guidance_scale * (conditional - unconditional)
+            if self.one_hot_blocks is None:
+                return guided
+
+            # Guidance sharpens the levels' logits; on numbers it overshoots the conditional
+            # (measured on Adult, see benchmarks/results/conditionals), so they take it plain.
+            return torch.where(self.one_hot_blocks.dimensions, guided, conditional)
 
         return denoiser(self._paste_known(x, known, t, noise), batch_t)
 
     def _paste_known(self, x, known, t, noise):
+        # Known cells re-noised to level t; known one-hot cells of masked diffusion stay visible.
         values, mask = known
         alpha_bar = self.schedule.alpha_bars[t].float()
         noisy_known = alpha_bar.sqrt() * values + (1 - alpha_bar).sqrt() * noise(x.shape)
+        if self.one_hot_blocks is not None:
+            noisy_known = torch.where(self.one_hot_blocks.dimensions, x, noisy_known)
+
         return torch.where(mask.bool(), noisy_known, x)
 
     @staticmethod
@@ -170,10 +231,9 @@ class AncestralSampler:
         return alpha.sqrt() * x + (1 - alpha).sqrt() * noise(x.shape)
 
     @staticmethod
-    def _reverse_step(x, predicted_noise, alpha_bar, previous_alpha_bar, bounds, noise):
-        # Predicted clean row, kept inside the range the training data spans.
+    def _reverse_step(x, x0, alpha_bar, previous_alpha_bar, bounds, noise):
+        # The predicted clean row, kept inside the range the training data spans.
         lower, upper = bounds
-        x0 = (x - (1 - alpha_bar).sqrt() * predicted_noise) / alpha_bar.sqrt()
         x0 = torch.maximum(torch.minimum(x0, upper), lower)
         if previous_alpha_bar >= 1:
             return x0

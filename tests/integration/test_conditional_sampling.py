@@ -35,7 +35,7 @@ def _fitted_synthesizer(**arguments):
     metadata.update_column('flag', sdtype='boolean')
     synthesizer = MissDiffSynthesizer(
         metadata,
-        epochs=120,
+        epochs=300,
         batch_size=100,
         denoiser_width=64,
         denoiser_blocks=2,

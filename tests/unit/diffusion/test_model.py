@@ -142,3 +142,16 @@ def test_fit_tells_the_denoiser_the_column_layout():
     assert model.denoiser.layout.kinds == ('continuous', 'one_hot')
     assert model.sample(3).shape == (3, 4)
     assert model.sample(0).shape == (0, 4)
+
+
+def test_parameterizations_recover_the_clean_row_from_their_target():
+    from sdv_missdiff.diffusion.parameterization import clean_estimate, training_target
+
+    torch.manual_seed(0)
+    x0, noise = torch.randn(5, 3), torch.randn(5, 3)
+    signal, noise_scale = torch.tensor(0.3), torch.tensor(0.91**0.5)
+    noisy = signal * x0 + noise_scale * noise
+    for velocity in (None, torch.tensor([True, False, True])):
+        target = training_target(x0, noise, signal, noise_scale, velocity)
+        estimate = clean_estimate(noisy, target, signal, noise_scale, velocity)
+        torch.testing.assert_close(estimate, x0)

@@ -105,3 +105,42 @@ def test_objective_never_shows_or_scores_missing_cells(conditional_share):
         assert condition.any()  # every row is conditioned at share 1 (some on no column)
     else:
         assert condition is None and missing is None
+
+
+def test_masked_categorical_objective_hides_one_hot_cells_and_scores_only_observed_ones():
+    # Setup: a number and a 3-level one-hot column; the second row's category is missing.
+    from sdv_missdiff.diffusion.categorical import OneHotBlocks
+    from sdv_missdiff.diffusion.denoisers import ColumnLayout
+
+    layout = ColumnLayout.from_column_index([0, 1, 1, 1])
+    schedule = VPSchedule(quadratic_betas(20))
+    blocks = OneHotBlocks(layout, torch.device('cpu'))
+    objective = MaskedDenoisingObjective(
+        schedule, 15, torch.tensor([0, 1, 1, 1]), conditional_share=0.5, one_hot_blocks=blocks
+    )
+    x0 = torch.tensor([[0.3, 1.0, -1.0, -1.0], [0.1, 0.0, 0.0, 0.0]]).repeat(200, 1)
+    observed = torch.tensor([[1.0, 1, 1, 1], [1.0, 0, 0, 0]]).repeat(200, 1)
+    network = MLPDenoiser(layout, hidden_dimensions=8, num_blocks=1, conditional=True)
+
+    class _Recording(torch.nn.Module):
+        conditional = True
+
+        def forward(self, noisy, timesteps, condition=None, missing=None):
+            self.seen = noisy
+            return network(noisy, timesteps, condition, missing)
+
+    recording = _Recording()
+
+    # Run
+    loss = objective(recording, x0, observed, torch.Generator().manual_seed(0))
+    loss.backward()
+
+    # Assert: one-hot cells are visible (+1/-1, exactly) or hidden (zeros), never noised.
+    block = recording.seen[:, 1:4]
+    visible = (block.abs() == 1).all(dim=1)
+    hidden = (block == 0).all(dim=1)
+    assert (visible | hidden).all()
+    assert hidden[1::2].all()  # the missing category is hidden
+    assert visible[0::2].any() and hidden[0::2].any()
+    assert torch.isfinite(loss)
+    assert network.output_layer[-1].weight.grad is not None

@@ -129,3 +129,33 @@ def test_same_noise_seed_gives_the_same_rows():
         second = _sampler().sample(denoiser, 4, _bounds(), _noise(5))
 
     assert torch.equal(first, second)
+
+
+@pytest.mark.parametrize('conditional', [False, True])
+def test_masked_categorical_sampling_keeps_known_levels_and_draws_valid_one_hot_blocks(conditional):
+    # Setup: a number and a 3-level one-hot column; row 0 knows its level, row 1 its number.
+    from sdv_missdiff.diffusion.categorical import OneHotBlocks
+    from sdv_missdiff.diffusion.denoisers import ColumnLayout
+
+    layout = ColumnLayout.from_column_index([0, 1, 1, 1])
+    torch.manual_seed(0)
+    denoiser = MLPDenoiser(layout, hidden_dimensions=8, num_blocks=1, conditional=conditional)
+    schedule = VPSchedule(quadratic_betas(20))
+    sampler = AncestralSampler(
+        schedule,
+        respaced_timesteps(schedule.last_informative_step()),
+        one_hot_blocks=OneHotBlocks(layout, torch.device('cpu')),
+    )
+    known = _known([[0, -1, 1, -1], [0.7, 0, 0, 0]], [[0, 1, 1, 1], [1, 0, 0, 0]])
+    bounds = torch.full((4,), -3.0), torch.full((4,), 3.0)
+
+    # Run
+    with torch.no_grad():
+        rows = sampler.sample(
+            denoiser, 2, bounds, _noise(), known, num_resamples=2, guidance_scale=1.0
+        )
+
+    # Assert
+    assert rows[0, 1:].tolist() == [-1, 1, -1]
+    assert rows[1, 0].item() == pytest.approx(0.7)
+    assert sorted(rows[1, 1:].tolist()) == [-1, -1, 1]

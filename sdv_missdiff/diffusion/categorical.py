@@ -1,0 +1,138 @@
+"""Masked (absorbing-state) diffusion of one-hot columns, beside Gaussian diffusion of the rest.
+
+A one-hot column is not noised: at step ``t`` each of its cells is hidden with probability
+``1 - abar_t`` (written as a block of zeros, while a visible cell is its one-hot block of +1 and
+-1), and the denoiser's outputs over the block are read as logits of the levels, trained by
+cross-entropy on the hidden cells (TabDiff, Shi et al. 2025, does the same for complete tables).
+A missing cell simply stays hidden and is never scored, MissDiff's masked loss in its natural
+form; a known cell is simply visible. Sampling starts with every unknown cell hidden and reveals
+each with probability ``(m_t - m_s) / m_t`` on the way from step ``t`` to ``s``, drawing its level
+from the denoiser's softmax, so every level decision is a draw from a learned conditional.
+"""
+
+import torch
+
+# How the cells of one-hot columns are diffused, by the name users pass.
+CATEGORICAL_DIFFUSIONS = ('gaussian', 'masked')
+
+
+class OneHotBlocks:
+    """The one-hot columns of a layout, for masking, scoring and revealing their cells.
+
+    Args:
+        layout (ColumnLayout):
+            The column structure of a row.
+        device (torch.device):
+            Where the rows live.
+    """
+
+    def __init__(self, layout, device):
+        spans = layout.spans
+        self.columns = [column for column, kind in enumerate(layout.kinds) if kind == 'one_hot']
+        self.spans = [spans[column] for column in self.columns]
+        dims = torch.zeros(layout.num_dimensions, dtype=torch.bool)
+        for span in self.spans:
+            dims[span] = True
+
+        self.dimensions = dims.to(device)
+        index = torch.full((layout.num_dimensions,), -1, dtype=torch.long)
+        for block, span in enumerate(self.spans):
+            index[span] = block
+
+        # Block of each one-hot dimension, to spread a per-cell flag onto its dimensions.
+        self._block_of_dimension = index[dims].to(device)
+        # The dimensions of every block side by side, padded to the widest block, so that all
+        # blocks are scored and drawn by a few tensor operations, not a loop over columns.
+        widest = max((span.stop - span.start for span in self.spans), default=0)
+        gather = torch.zeros((len(self.spans), widest), dtype=torch.long)
+        padding = torch.ones((len(self.spans), widest), dtype=torch.bool)
+        for block, span in enumerate(self.spans):
+            gather[block, : span.stop - span.start] = torch.arange(span.start, span.stop)
+            padding[block, : span.stop - span.start] = False
+
+        self._gather = gather.to(device)
+        self._padding = padding.to(device)
+        self._first = torch.tensor([span.start for span in self.spans], dtype=torch.long).to(device)
+
+    def _block_logits(self, output):
+        # (rows, blocks, widest level count); padded levels can never be chosen.
+        logits = output[:, self._gather]
+        return logits.masked_fill(self._padding, -torch.inf)
+
+    def __len__(self):
+        return len(self.spans)
+
+    def spread(self, cells):
+        """Spread a ``(rows, blocks)`` flag onto a ``(rows, dimensions)`` mask (other dims 0)."""
+        mask = torch.zeros(
+            (cells.shape[0], len(self.dimensions)), dtype=cells.dtype, device=cells.device
+        )
+        mask[:, self.dimensions] = cells[:, self._block_of_dimension]
+        return mask
+
+    def cells(self, mask):
+        """Whether each one-hot cell is set in a ``(rows, dimensions)`` mask (its first dim)."""
+        return mask[:, self._first]
+
+    def hide(self, rows, hidden):
+        """Write the cells flagged in ``hidden`` (rows, blocks) as blocks of zeros."""
+        return rows * (1 - self.spread(hidden.to(rows.dtype)))
+
+    def cross_entropy(self, output, x0, scored):
+        """Summed cross-entropy of the levels of the ``scored`` cells, and their number.
+
+        Args:
+            output (torch.Tensor):
+                Denoiser output; a one-hot block's dimensions are the logits of its levels.
+            x0 (torch.Tensor):
+                Clean rows (a one-hot block holds +1 at the level, -1 elsewhere).
+            scored (torch.Tensor):
+                Float flag per cell: 1 where the cell's level is scored.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]:
+                The summed loss and the number of scored cells.
+        """
+        log_probabilities = torch.log_softmax(self._block_logits(output), dim=2)
+        levels = x0[:, self._gather].masked_fill(self._padding, -torch.inf).argmax(dim=2)
+        losses = -log_probabilities.gather(2, levels.unsqueeze(2)).squeeze(2)
+        total = (losses * scored).sum()
+        return total, scored.sum()
+
+    def reveal(self, x, output, hidden, reveal_probability, uniform):
+        """Reveal at most one hidden cell a row, each with ``reveal_probability`` to be chosen.
+
+        Args:
+            x (torch.Tensor):
+                The rows; a hidden one-hot cell is a block of zeros.
+            output (torch.Tensor):
+                Denoiser output (logits over each block).
+            hidden (torch.Tensor):
+                Boolean (rows, blocks): which cells are still hidden.
+            reveal_probability (float):
+                Chance that a hidden cell is revealed at this step (1 at the last step).
+            uniform (callable):
+                ``uniform(shape)`` returns U(0, 1) draws on the device.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]:
+                The rows with the revealed cells written as one-hot blocks, and the new
+                ``hidden`` flags.
+        """
+        revealed = hidden & (uniform(hidden.shape) < reveal_probability)
+        # One cell a row at a time: cells revealed together are drawn independently of each
+        # other, which pairs levels that never go together ('Wife' with 'Male'); the others wait
+        # for a later step, where they are drawn given this one.
+        priority = torch.where(revealed, uniform(hidden.shape), -1.0)
+        first = priority.argmax(dim=1, keepdim=True)
+        revealed = torch.zeros_like(revealed).scatter(1, first, True) & revealed
+        gumbel = -torch.log(-torch.log(uniform((x.shape[0], *self._padding.shape))))
+        levels = (self._block_logits(output) + gumbel).argmax(dim=2, keepdim=True)
+        widest = self._padding.shape[1]
+        one_hot = torch.zeros((x.shape[0], len(self.spans), widest), device=x.device)
+        one_hot = one_hot.scatter(2, levels, 1.0) * 2 - 1
+        drawn = torch.zeros_like(x)
+        valid = ~self._padding
+        drawn[:, self._gather[valid]] = one_hot[:, valid].to(x.dtype)
+        x = torch.where(self.spread(revealed.to(x.dtype)).bool(), drawn, x)
+        return x, hidden & ~revealed
