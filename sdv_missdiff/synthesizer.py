@@ -9,11 +9,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 from rdt.transformers import FloatFormatter, UnixTimestampEncoder
-from sdmetrics import visualization
 from sdv.single_table.base import BaseSingleTableSynthesizer
-from sdv.single_table.ctgan import LossValuesMixin
 
 from sdv_missdiff._validation import (
     check_choice,
@@ -34,6 +31,7 @@ from sdv_missdiff.encoding import (
 )
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
+from sdv_missdiff.loss_values import LossValuesPlotMixin
 from sdv_missdiff.training_table import check_training_table, training_rows
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
@@ -43,7 +41,7 @@ MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 
 
 class MissDiffSynthesizer(
-    ImputationMixin, ConditionalSamplingMixin, LossValuesMixin, BaseSingleTableSynthesizer
+    ImputationMixin, ConditionalSamplingMixin, LossValuesPlotMixin, BaseSingleTableSynthesizer
 ):
     """Diffusion synthesizer that learns from tables with missing values without imputing them.
 
@@ -414,50 +412,6 @@ class MissDiffSynthesizer(
             random_state = int(random_state)
 
         sdv_private.set_random_state(self, random_state)
-
-    # -- loss ---------------------------------------------------------------------------
-    def get_loss_values(self):
-        """Get the mean training loss of every epoch.
-
-        Returns:
-            pandas.DataFrame:
-                Columns ``'Epoch'`` and ``'Loss'``.
-
-        Raises:
-            NotFittedError: If the synthesizer has not been fitted.
-        """
-        # SDV's mixin checks the fit and copies the model's losses; the torch model keeps them
-        # as a plain list (no pandas there), made a frame here.
-        losses = super().get_loss_values()
-        return pd.DataFrame({'Epoch': np.arange(len(losses)), 'Loss': losses})
-
-    def get_loss_values_plot(self, title='MissDiff loss function'):
-        """Plot the training loss per epoch.
-
-        Args:
-            title (str):
-                Title of the plot. Defaults to ``'MissDiff loss function'``.
-
-        Returns:
-            plotly.graph_objects.Figure:
-                Line plot of the loss against the epoch.
-        """
-        loss_values = self.get_loss_values()
-        figure = px.line(
-            loss_values,
-            x='Epoch',
-            y='Loss',
-            color_discrete_sequence=[visualization.PlotConfig.DATACEBO_DARK],
-        )
-        figure.update_layout(
-            template='plotly_white',
-            title=title,
-            xaxis_title='Epoch',
-            yaxis_title='Masked noise-prediction loss',
-            plot_bgcolor=visualization.PlotConfig.BACKGROUND_COLOR,
-            font={'size': visualization.PlotConfig.FONT_SIZE},
-        )
-        return figure
 
 
 sdv_private.register_addon(MissDiffSynthesizer)
