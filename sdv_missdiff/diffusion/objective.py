@@ -182,20 +182,15 @@ class MaskedDenoisingObjective:
             prediction = denoiser(noisy, timesteps)
             scored = observed
 
-        continuous = scored * ~blocks.dimensions
-        weights = (
-            continuous if self.dimension_weights is None else continuous * self.dimension_weights
-        )
+        weights = scored * ~blocks.dimensions
+        if self.dimension_weights is not None:
+            weights = weights * self.dimension_weights
+
         squared = ((prediction - target).square() * weights).sum()
         cells = blocks.cells(observed) * hidden.float()
         if condition is not None:
             cells = cells * (1 - blocks.cells(condition))
 
         cross_entropy, num_cells = blocks.cross_entropy(prediction, x0, cells)
-        # Every scored continuous column weighs 1 a cell (the weights), every hidden one-hot cell 1.
-        num_continuous = (
-            continuous.sum()
-            if self.dimension_weights is None
-            else ((continuous * self.dimension_weights).sum())
-        )
-        return (squared + cross_entropy) / (num_continuous + num_cells).clamp_min(1e-12)
+        # A scored continuous cell weighs its dimension weight, a hidden one-hot cell 1.
+        return (squared + cross_entropy) / (weights.sum() + num_cells).clamp_min(1e-12)
