@@ -1,7 +1,9 @@
 """Issue targets on Adult: MissDiff against SDV's synthesizers on the same holes.
 
 Setting (the MissDiff paper's Census setting): 16,000 complete training rows and 4,000 test rows
-of Adult (seed 0), 20% of the training cells hidden MCAR-independently. Every synthesizer fits
+of Adult (seed 0), 20% of the training cells hidden MCAR-independently (``--mechanism`` and
+``--rate`` draw other holes with :func:`sdv_missdiff.missingness.simulate_missing`, and the
+results then go to ``results/adult_MECHANISM_RATE/``). Every synthesizer fits
 the same incomplete table and samples 16,000 rows, which are scored by
 
 - fidelity: SDMetrics QualityReport against the complete training rows;
@@ -33,10 +35,15 @@ import pandas as pd
 import torch
 
 from sdv_missdiff.benchmark.runner import fit_and_sample
-from sdv_missdiff.benchmark.systems import DIFFUSION_SYSTEMS, REGISTRY, make_system
+from sdv_missdiff.benchmark.systems import (
+    DIFFUSION_SYSTEMS,
+    REGISTRY,
+    SystemNotInstalledError,
+    make_system,
+)
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation import score_synthetic
-from sdv_missdiff.missingness import simulate_missing
+from sdv_missdiff.missingness import MECHANISMS, simulate_missing
 
 RESULTS = Path(__file__).parent / 'results' / 'adult'
 REFERENCE = 'real_holdout'
@@ -49,6 +56,7 @@ SYSTEMS = (
     'gaussian_copula_imputed',
     'tvae',
     'ctgan',
+    'tabular_argn',
     REFERENCE,
 )
 """The default ``--systems``, in this order; any system of the registry can be named."""
@@ -85,7 +93,8 @@ def run_system(name, complete, observed, test, metadata, args):
 
 def _markdown(results, args, settings):
     lines = [
-        '# Adult, 20% MCAR cells: MissDiff against SDV synthesizers',
+        f'# Adult, {args.mechanism} holes at rate {args.rate} ({settings["missing_share"]:.1%} of '
+        'cells): MissDiff against its peers',
         '',
         'Commands (in this order; `--append` keeps the rows of the earlier run):',
         '',
@@ -94,17 +103,21 @@ def _markdown(results, args, settings):
         f'Machine: {settings["machine"]}; torch threads {settings["torch_threads"]}; '
         f'device {settings["device"]}.',
         '',
-        '| system | quality | column shapes | pair trends | XGBoost acc. | fit s | sample s |',
-        '|---|---|---|---|---|---|---|',
+        '| system | quality | column shapes | pair trends | XGBoost acc. | XGBoost AUROC | fit s '
+        '| sample s |',
+        '|---|---|---|---|---|---|---|---|',
     ]
     for row in results.to_dict('records'):
         if 'error' in row and isinstance(row['error'], str):
-            lines.append(f'| {row["system"]} | failed: {row["error"][:80]} | | | | | |')
+            lines.append(f'| {row["system"]} | {row["error"][:120]} | | | | | | |')
             continue
+
+        auroc = row.get('xgboost_auroc')
+        auroc = f'{auroc:.3f}' if isinstance(auroc, float) and auroc == auroc else 'not measured'
 
         lines.append(
             f'| {row["system"]} | {row["quality"]:.3f} | {row["column_shapes"]:.3f} | '
-            f'{row["column_pair_trends"]:.3f} | {row["xgboost_accuracy"]:.3f} | '
+            f'{row["column_pair_trends"]:.3f} | {row["xgboost_accuracy"]:.3f} | {auroc} | '
             f'{row["fit_s"]:.0f} | {row["sample_s"]:.1f} |'
         )
 
@@ -113,7 +126,9 @@ def _markdown(results, args, settings):
         'Quality: SDMetrics QualityReport of 16,000 synthetic rows against the 16,000 complete '
         'training rows. XGBoost accuracy: trained on the synthetic rows, tested on 4,000 real '
         'test rows. `real_holdout` is 16,000 other real complete rows, the ceiling. '
-        '`gaussian_copula_imputed` is GaussianCopula fitted after mean/mode imputation.',
+        '`gaussian_copula_imputed` is GaussianCopula fitted after mean/mode imputation. '
+        "`tabular_argn` is MOSTLY AI's TabularARGN (`mostlyai-engine`, defaults, asked for "
+        'complete rows); without it installed its row says so.',
         '',
         f'Settings: `{json.dumps(settings["arguments"])}`',
     ]
@@ -127,19 +142,35 @@ def main(argv=None):
     parser.add_argument('--rows', type=int, default=16_000)
     parser.add_argument('--test-rows', type=int, default=4_000)
     parser.add_argument('--rate', type=float, default=0.2)
+    parser.add_argument(
+        '--mechanism',
+        default='mcar_independent',
+        choices=MECHANISMS,
+        help='how the holes are drawn (sdv_missdiff.missingness.simulate_missing)',
+    )
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--tvae-epochs', type=int, default=300)
     parser.add_argument('--ctgan-epochs', type=int, default=300)
     parser.add_argument(
         '--missdiff-arguments', default='{}', help='JSON of MissDiffSynthesizer arguments'
     )
-    parser.add_argument('--output', default=str(RESULTS))
+    parser.add_argument(
+        '--output',
+        default=None,
+        help='results folder (default: results/adult for 20%% MCAR cells, else '
+        'results/adult_MECHANISM_RATE)',
+    )
     parser.add_argument(
         '--append',
         action='store_true',
         help='keep the other systems of an earlier results.csv in the output folder',
     )
     args = parser.parse_args(argv)
+    if args.output is None:
+        default_holes = args.mechanism == 'mcar_independent' and args.rate == 0.2
+        name = 'adult' if default_holes else f'adult_{args.mechanism}_{args.rate:g}'
+        args.output = str(RESULTS.parent / name)
+
     try:
         args.missdiff_settings = json.loads(args.missdiff_arguments)
     except json.JSONDecodeError as error:
@@ -156,15 +187,17 @@ def main(argv=None):
     warnings.filterwarnings('ignore')
 
     complete, test = load_adult_split(args.rows, args.test_rows, seed=args.seed)
-    observed, _ = simulate_missing(complete, 'mcar_independent', args.rate, seed=args.seed)
+    observed, _ = simulate_missing(complete, args.mechanism, args.rate, seed=args.seed)
     metadata = get_adult_metadata()
     rows = []
     for name in args.systems:
         print(f'[{time.strftime("%H:%M:%S")}] {name} ...', flush=True)
         try:
             row = run_system(name, complete, observed, test, metadata, args)
+        except SystemNotInstalledError as error:
+            row = {'system': name, 'error': f'not installed: {error}'}
         except Exception as error:  # a crashed system is recorded and the rest go on
-            row = {'system': name, 'error': f'{type(error).__name__}: {error}'}
+            row = {'system': name, 'error': f'failed: {type(error).__name__}: {error}'}
 
         print(f'    {row}', flush=True)
         rows.append(row)
@@ -179,6 +212,7 @@ def main(argv=None):
 
     results.to_csv(output / 'results.csv', index=False)
     settings = {
+        'missing_share': float(observed.isna().to_numpy().mean()),
         'machine': f'{platform.machine()}, {os.cpu_count()} cores',
         'torch_threads': torch.get_num_threads(),
         'device': 'cuda' if torch.cuda.is_available() else 'cpu',

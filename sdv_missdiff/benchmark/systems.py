@@ -13,10 +13,16 @@ the demo build their systems through :func:`make_system`:
 * ``forest_diffusion``: ``ForestDiffusionModel`` of the optional ``ForestDiffusion`` package
   (Jolicoeur-Martineau et al. 2024), which trains its XGBoost models on NaN directly. It is
   imported only when used, so a missing install is recorded as ``'not installed'``.
+* ``tabular_argn``: MOSTLY AI's ``TabularARGN`` of the optional ``mostlyai-engine`` package
+  (Tiwald et al. 2025), with its defaults: it trains on NaN directly (a missing cell is a token
+  of its own) and is asked for complete rows (its ``imputation`` option), as MissDiff returns.
+  Imported only when used, like ``forest_diffusion``.
 
 SDV and :class:`~sdv_missdiff.MissDiffSynthesizer` are imported only when a system is built.
 """
 
+import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -134,6 +140,104 @@ class ForestDiffusionSystem:
         return pd.DataFrame(table, columns=self.columns)
 
 
+class TabularARGNSystem:
+    """MOSTLY AI's ``TabularARGN`` (``mostlyai-engine``) on a table, with its own defaults.
+
+    The model trains in a temporary workspace folder of its own (removed with the system). Its
+    rows come back with the dtypes of the training table (it returns pandas' nullable ``Int64``
+    and ``string``), so every scorer reads them as it reads the other systems' rows.
+
+    Args:
+        table_name (str):
+            Name of the table in the metadata (unused: the engine reads the table itself).
+        settings (dict or None):
+            Keyword arguments of ``TabularARGN``. ``random_state`` defaults to a draw from
+            numpy's global generator when the system fits, so the benchmark's seed repeats a
+            fit. Defaults to None (the engine's defaults).
+    """
+
+    def __init__(self, table_name, settings=None):
+        self.table_name = table_name
+        self.settings = dict(settings or {})
+        self.model = None
+        self.columns = None
+        self.dtypes = None
+        self._workspace = None
+
+    def fit(self, table):
+        """Train ``TabularARGN`` on ``table`` (NaN where missing)."""
+        try:
+            from mostlyai.engine import TabularARGN
+        except ImportError as error:
+            raise SystemNotInstalledError(
+                'mostlyai-engine is not installed: install it in an environment of its own with '
+                "'pip install torch==2.13.0 mostlyai-engine' and then this package (see "
+                'benchmarks/README.md) to benchmark TabularARGN.'
+            ) from error
+
+        settings = dict(self.settings)
+        settings.setdefault('random_state', int(np.random.randint(2**31 - 1)))
+        self._workspace = tempfile.TemporaryDirectory(prefix='tabular_argn_')
+        settings.setdefault('workspace_dir', self._workspace.name)
+        self.columns = list(table.columns)
+        self.dtypes = table.dtypes
+        self.model = TabularARGN(**settings)
+        self.model.fit(table)
+
+    def _as_training_dtypes(self, generated):
+        table = {}
+        for column in self.columns:
+            values = generated[column]
+            if pd.api.types.is_numeric_dtype(self.dtypes[column]):
+                table[column] = pd.to_numeric(values).astype(float).to_numpy()
+            else:
+                table[column] = values.astype(object).where(values.notna(), np.nan).to_numpy()
+
+        return pd.DataFrame(table, columns=self.columns)
+
+    def sample(self, num_rows):
+        """Return ``num_rows`` complete synthetic rows (the engine's NaN token suppressed)."""
+        generated = self.model.sample(n_samples=num_rows, imputation={'columns': self.columns})
+        return self._as_training_dtypes(generated)
+
+    def sample_from_seed(self, seed_rows):
+        """Return one complete row per row of ``seed_rows``, whose cells it keeps as given."""
+        generated = self.model.sample(
+            seed_data=seed_rows.reset_index(drop=True), imputation={'columns': self.columns}
+        )
+        return self._as_training_dtypes(generated)
+
+    def impute(self, table, num_draws=1):
+        """Fill the holes of ``table``: one draw, or the mean / mode of ``num_draws`` draws.
+
+        The engine's own ``agg_fn='mode'`` truncates category names (it sizes its output to the
+        first row's string), so several draws are pooled here: their mean for numbers, their
+        most frequent value (first drawn on ties) for the other columns.
+        """
+        draws = [
+            self._as_training_dtypes(self.model.impute(table.reset_index(drop=True)))
+            for _ in range(num_draws)
+        ]
+        if num_draws == 1:
+            pooled = draws[0]
+        else:
+            pooled = {}
+            for column in self.columns:
+                stacked = pd.concat([draw[column] for draw in draws], axis=1)
+                if pd.api.types.is_numeric_dtype(self.dtypes[column]):
+                    pooled[column] = stacked.mean(axis=1).to_numpy()
+                else:
+                    # Counter keeps first-seen order, so a tie goes to the value drawn first.
+                    pooled[column] = [
+                        Counter(row).most_common(1)[0][0] for row in stacked.to_numpy()
+                    ]
+
+            pooled = pd.DataFrame(pooled, columns=self.columns)
+
+        pooled.index = table.index
+        return table.where(table.notna(), pooled)
+
+
 def _build_missdiff(strategy, metadata, table_name, settings):
     from sdv_missdiff import MissDiffSynthesizer
 
@@ -156,6 +260,10 @@ def _build_sdv(class_name, metadata, table_name, settings, fill_first=False):
 
 def _build_forest_diffusion(metadata, table_name, settings):
     return ForestDiffusionSystem(metadata, table_name, settings)
+
+
+def _build_tabular_argn(metadata, table_name, settings):
+    return TabularARGNSystem(table_name, settings)
 
 
 @dataclass(frozen=True)
@@ -204,6 +312,7 @@ REGISTRY = {
     'ctgan': SystemSpec('CTGAN', partial(_build_sdv, 'CTGANSynthesizer'), neural=True),
     'tvae': SystemSpec('TVAE', partial(_build_sdv, 'TVAESynthesizer'), neural=True),
     'forest_diffusion': SystemSpec('ForestDiffusion', _build_forest_diffusion),
+    'tabular_argn': SystemSpec('TabularARGN', _build_tabular_argn, default=False),
 }
 """Every benchmark system, by name, in the order of the result tables."""
 
@@ -238,7 +347,7 @@ def make_system(name, metadata, table_name, settings=None):
             Defaults to None (the synthesizer's own defaults).
 
     Returns:
-        SDVSystem or ForestDiffusionSystem:
+        SDVSystem, ForestDiffusionSystem or TabularARGNSystem:
             An object with ``fit(table)`` and ``sample(num_rows)``; an ``SDVSystem`` holds the
             SDV synthesizer in ``synthesizer``.
 

@@ -54,9 +54,9 @@ def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, ta
 
     Returns:
         dict:
-            The entries of :func:`quality_scores`, then ``xgboost_accuracy`` and ``xgboost_f1``
-            (with ``test_data``) and ``synthetic_missing_share`` (share of missing cells of the
-            synthetic table).
+            The entries of :func:`quality_scores`, then ``xgboost_accuracy``, ``xgboost_f1``
+            and ``xgboost_auroc`` (with ``test_data``) and ``synthetic_missing_share`` (share
+            of missing cells of the synthetic table).
 
     Raises:
         ValueError:
@@ -74,6 +74,7 @@ def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, ta
         metrics = utility.scores.set_index('Metric')['Score']
         scores['xgboost_accuracy'] = float(metrics['accuracy'])
         scores['xgboost_f1'] = float(metrics['f1'])
+        scores['xgboost_auroc'] = float(metrics['auroc'])
 
     scores['synthetic_missing_share'] = float(synthetic.isna().to_numpy().mean())
     return scores

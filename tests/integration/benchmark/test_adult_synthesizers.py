@@ -15,6 +15,7 @@ COLUMNS = [
     'column_pair_trends',
     'xgboost_accuracy',
     'xgboost_f1',
+    'xgboost_auroc',
     'synthetic_missing_share',
 ]
 TINY = ['--rows', '200', '--test-rows', '100']
@@ -65,10 +66,11 @@ def test_main_writes_results_readme_and_commands(tmp_path, capsys):
     assert commands == [' '.join(first), ' '.join(second)]
     readme = (output / 'README.md').read_text()
     assert (
-        '| system | quality | column shapes | pair trends | XGBoost acc. | fit s | sample s |'
-        in (readme)
+        '| system | quality | column shapes | pair trends | XGBoost acc. | XGBoost AUROC | '
+        'fit s | sample s |' in readme
     )
     assert readme.count('| gaussian_copula') == 2
+    assert readme.startswith('# Adult, mcar_independent holes at rate 0.2')
     assert (
         'python -m benchmarks.adult_synthesizers --systems gaussian_copula real_holdout' in readme
     )
@@ -86,3 +88,17 @@ def test_main_refuses_bad_missdiff_arguments(arguments, message, tmp_path, capsy
     # Assert
     assert f'argument --missdiff-arguments: {message}' in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_main_takes_another_mechanism_into_its_own_default_folder(tmp_path, monkeypatch):
+    # Setup
+    monkeypatch.setattr(adult_synthesizers, 'RESULTS', tmp_path / 'adult')
+    argv = ['--systems', 'gaussian_copula', *TINY, '--mechanism', 'mnar_self', '--rate', '0.3']
+
+    # Run
+    adult_synthesizers.main(argv)
+
+    # Assert
+    readme = (tmp_path / 'adult_mnar_self_0.3' / 'README.md').read_text()
+    assert readme.startswith('# Adult, mnar_self holes at rate 0.3 (')
+    assert not (tmp_path / 'adult').exists()

@@ -1,3 +1,5 @@
+import numpy as np
+import pandas as pd
 import pytest
 
 from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata
@@ -10,6 +12,8 @@ from sdv_missdiff.benchmark.systems import (
     SYSTEMS,
     ForestDiffusionSystem,
     SDVSystem,
+    SystemNotInstalledError,
+    TabularARGNSystem,
     make_system,
     validate_systems,
 )
@@ -29,11 +33,12 @@ EXPECTED = {
 
 def test_registry_holds_every_system_of_the_cli_scripts_and_demo():
     # Assert
-    assert SYSTEMS == tuple(REGISTRY) == (*EXPECTED, 'forest_diffusion')
+    assert SYSTEMS == tuple(REGISTRY) == (*EXPECTED, 'forest_diffusion', 'tabular_argn')
     assert DIFFUSION_SYSTEMS == ('missdiff', 'diff_mean', 'diff_delete')
     assert NEURAL_SYSTEMS == DIFFUSION_SYSTEMS + ('ctgan', 'tvae')
     assert 'gaussian_copula_imputed' not in DEFAULT_SYSTEMS
-    assert set(DEFAULT_SYSTEMS) == set(SYSTEMS) - {'gaussian_copula_imputed'}
+    assert 'tabular_argn' not in DEFAULT_SYSTEMS
+    assert set(DEFAULT_SYSTEMS) == set(SYSTEMS) - {'gaussian_copula_imputed', 'tabular_argn'}
     assert LABELS['missdiff'] == 'MissDiff'
     assert set(LABELS) == set(SYSTEMS)
 
@@ -66,6 +71,55 @@ def test_make_system_forest_diffusion_needs_no_import_to_be_built():
     # Assert
     assert isinstance(system, ForestDiffusionSystem)
     assert system.settings == {'n_jobs': 1, 'n_estimators': 5}
+
+
+def test_tabular_argn_without_the_engine_says_how_to_install_it():
+    # Setup
+    try:
+        import mostlyai.engine  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip('mostlyai-engine is installed here')
+
+    system = make_system('tabular_argn', get_bayesian_network_metadata(), TABLE)
+    table = pd.DataFrame({'a': [1.0, 2.0]})
+
+    # Run and Assert
+    with pytest.raises(SystemNotInstalledError, match='pip install torch==2.13.0 mostlyai-engine'):
+        system.fit(table)
+
+
+class _Draws:
+    """Stands in for the engine's model: each ``impute`` call returns the next prepared draw."""
+
+    def __init__(self, draws):
+        self.draws = iter(draws)
+
+    def impute(self, table):
+        return next(self.draws)
+
+
+def test_tabular_argn_impute_pools_draws_and_keeps_observed_cells():
+    # Setup
+    table = pd.DataFrame(
+        {'x': [1.0, np.nan, np.nan], 'g': ['a', np.nan, np.nan]}, index=[10, 11, 12]
+    )
+    draws = [
+        pd.DataFrame({'x': [9.0, 2.0, 0.0], 'g': ['z', 'b', 'c']}),
+        pd.DataFrame({'x': [9.0, 4.0, 3.0], 'g': ['z', 'c', 'a']}),
+        pd.DataFrame({'x': [9.0, 6.0, 3.0], 'g': ['z', 'c', 'b']}),
+    ]
+    system = TabularARGNSystem(TABLE)
+    system.columns, system.dtypes, system.model = ['x', 'g'], table.dtypes, _Draws(draws)
+
+    # Run
+    imputed = system.impute(table, num_draws=3)
+
+    # Assert: means for numbers, the most frequent level (first drawn on ties) otherwise.
+    assert list(imputed.index) == [10, 11, 12]
+    assert imputed['x'].tolist() == [1.0, 4.0, 2.0]
+    assert imputed['g'].tolist() == ['a', 'c', 'c']
 
 
 def test_make_system_unknown_name_lists_the_choices():

@@ -68,11 +68,13 @@ def test_score_synthetic_adds_xgboost_utility_and_the_missing_share(tables):
         'column_pair_trends',
         'xgboost_accuracy',
         'xgboost_f1',
+        'xgboost_auroc',
         'synthetic_missing_share',
     ]
     assert scores['quality'] == quality_scores(train, synthetic, metadata)['quality']
     assert scores['xgboost_accuracy'] == expected['accuracy']
     assert scores['xgboost_f1'] == expected['f1']
+    assert scores['xgboost_auroc'] == expected['auroc']
     assert scores['synthetic_missing_share'] == pytest.approx(30 / synthetic.size)
 
 
