@@ -25,8 +25,14 @@ Methods:
   recorded as 'not installed' when missing). Its own categorical handling folds a missing
   category into the first level, so categories are one-hot encoded here (a missing category is
   a NaN block) and passed as numbers; the imputed block is argmaxed back. It is slow on CPU, so
-  it runs on the first ``--forest-rows`` rows only and every method is also scored on those rows.
-- ``missdiff``: ``MissDiffSynthesizer`` fitted on the masked table (it learns from the holes),
+  it runs on the first ``--subset-rows`` rows only and every method is also scored on those rows.
+- ``tabular_argn``: MOSTLY AI's TabularARGN (optional ``mostlyai-engine``, its defaults) fitted
+  on the masked table, then one ``impute`` draw per cell. ``tabular_argn_point``: the mean
+  (numbers) or most frequent value (categories) of ``--draws`` draws, pooled by
+  :class:`sdv_missdiff.benchmark.systems.TabularARGNSystem` (the engine's own ``agg_fn='mode'``
+  truncates category names); it is slow on CPU, so it fills the first ``--subset-rows`` rows.
+- ``missdiff``: ``MissDiffSynthesizer`` with its defaults (unless ``--epochs``, ``--width`` ...
+  say otherwise) fitted on the masked table (it learns from the holes),
   then ``impute`` with its defaults: one draw per cell. ``missdiff_point``: ``impute(...,
   point_estimate=True, num_draws=--draws)``, the mean (numbers) or most frequent value
   (categories) of several draws, the kind of fill the other methods give. ``missdiff_repaint``:
@@ -77,7 +83,11 @@ METHODS = (
     'missdiff_point',
     'missdiff_repaint',
     'missdiff_point_repaint',
+    'tabular_argn',
+    'tabular_argn_point',
 )
+# Methods too slow on this CPU for every row: they fill the first --subset-rows rows only.
+SUBSET_METHODS = ('forestdiffusion', 'tabular_argn_point')
 NUMERICAL = list(ADULT_NUMERICAL_COLUMNS)
 CATEGORICAL = list(ADULT_CATEGORICAL_COLUMNS)
 DEFAULT_THREADS = torch.get_num_threads()
@@ -267,17 +277,28 @@ def fit_missdiff(masked, args):
     from sdv_missdiff.benchmark.runner import fit_system
     from sdv_missdiff.benchmark.systems import make_system
 
-    settings = {
+    given = {
         'epochs': args.epochs,
         'batch_size': args.batch_size,
         'denoiser_width': args.width,
         'denoiser_blocks': args.blocks,
         'conditional_share': args.conditional_share,
-        'verbose': False,
     }
+    # Only what the command line sets: the rest are MissDiffSynthesizer's own defaults.
+    settings = {name: value for name, value in given.items() if value is not None}
     system = make_system('missdiff', get_adult_metadata(), 'adult', settings)
     seconds = fit_system(system, masked, args.seed)
     return system.synthesizer, seconds
+
+
+def fit_tabular_argn(masked, args):
+    """Fit TabularARGN (``mostlyai-engine``, its defaults) on the masked table; time it."""
+    from sdv_missdiff.benchmark.runner import fit_system
+    from sdv_missdiff.benchmark.systems import make_system
+
+    system = make_system('tabular_argn', get_adult_metadata(), 'adult')
+    seconds = fit_system(system, masked, args.seed)
+    return system, seconds
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -288,7 +309,7 @@ def run_seed(seed, args, methods):
     masked, _ = simulate_missing(complete, 'mcar_independent', args.rate, seed=seed)
     log(f'seed {seed}: {len(masked)} rows, {masked.isna().to_numpy().mean():.3f} cells hidden')
     forest_rows = np.arange(min(args.forest_rows, len(masked)))
-    rows, synthesizer = [], None
+    rows, synthesizer, peer = [], None, None
     for method in methods:
         log(f'seed {seed}: {method} ...')
         start = time.perf_counter()
@@ -305,6 +326,29 @@ def run_seed(seed, args, methods):
             imputed = pd.concat([imputed, masked.iloc[len(subset) :]])
             imputed.index = masked.index
             seconds = time.perf_counter() - start
+        elif method.startswith('tabular_argn'):
+            try:
+                import mostlyai.engine  # noqa: F401
+            except ImportError:
+                rows.append({'seed': seed, 'method': method, 'status': 'not installed'})
+                continue
+
+            if peer is None:
+                peer, peer_fit_seconds = fit_tabular_argn(masked, args)
+                log(f'seed {seed}: TabularARGN fitted in {peer_fit_seconds:.0f} s')
+
+            start = time.perf_counter()
+            draws = args.draws if method == 'tabular_argn_point' else 1
+            if method in SUBSET_METHODS:
+                subset = masked.iloc[forest_rows]
+                imputed = pd.concat(
+                    [peer.impute(subset, num_draws=draws), masked.iloc[len(subset) :]]
+                )
+            else:
+                imputed = peer.impute(masked, num_draws=draws)
+
+            seconds = time.perf_counter() - start
+            extra = {'fit_seconds': round(peer_fit_seconds, 1), 'num_draws': draws}
         elif method.startswith('missdiff'):
             if synthesizer is None:
                 synthesizer, fit_seconds = fit_missdiff(masked, args)
@@ -327,13 +371,14 @@ def run_seed(seed, args, methods):
             imputed = globals()[f'impute_{method}'](masked, args)
             seconds = time.perf_counter() - start
 
-        if imputed[NUMERICAL + CATEGORICAL].isna().any().any():
+        filled = imputed.iloc[forest_rows] if method in SUBSET_METHODS else imputed
+        if filled[NUMERICAL + CATEGORICAL].isna().any().any():
             rows.append({'seed': seed, 'method': method, 'status': 'failed: NaN in output'})
             log(f'seed {seed}: {method} left NaN in its output')
             continue
 
         row = {'seed': seed, 'method': method, 'status': 'ok', 'seconds': round(seconds, 1)}
-        if method != 'forestdiffusion':
+        if method not in SUBSET_METHODS:
             row['nrmse'], row['accuracy'] = score(complete, masked, imputed)
 
         row['nrmse_forest_rows'], row['accuracy_forest_rows'] = score(
@@ -449,7 +494,8 @@ def write_readme(results, conditional, timing, args):
         '(max - min of the complete table), averaged over the 6 numerical columns (lower is '
         'better). `accuracy`: share of hidden categorical cells filled with the true category, '
         'averaged over the 9 categorical columns (higher is better). `*_forest_rows`: the same on '
-        f'the first {args.forest_rows} rows only, the subset ForestDiffusion runs on. Means over '
+        f'the first {args.forest_rows} rows only, the subset ForestDiffusion and '
+        f'tabular_argn_point fill. Means over '
         f'seeds {args.seeds}; per-seed rows in `imputation.csv`.',
         '',
         to_markdown(summary),
@@ -498,20 +544,27 @@ def main():
     parser.add_argument('--rows', type=int, default=16_000, help='training rows (default 16000)')
     parser.add_argument('--rate', type=float, default=0.2, help='MCAR rate (default 0.2)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0], help='seeds (default 0)')
-    parser.add_argument('--epochs', type=int, default=100, help='MissDiff epochs (default 100)')
-    parser.add_argument('--batch-size', type=int, default=500, help='MissDiff batch size')
-    parser.add_argument('--width', type=int, default=256, help='MissDiff denoiser width')
-    parser.add_argument('--blocks', type=int, default=4, help='MissDiff denoiser blocks')
+    parser.add_argument('--epochs', type=int, help='MissDiff epochs (default: its own)')
+    parser.add_argument('--batch-size', type=int, help='MissDiff batch size (default: its own)')
+    parser.add_argument('--width', type=int, help='MissDiff denoiser width (default: its own)')
+    parser.add_argument('--blocks', type=int, help='MissDiff denoiser blocks (default: its own)')
     parser.add_argument('--resamples', type=int, default=5, help='RePaint resamples (default 5)')
     parser.add_argument('--draws', type=int, default=10, help='draws pooled by missdiff_point')
     parser.add_argument(
-        '--conditional-share', type=float, default=0.5, help='MissDiff conditional_share'
+        '--conditional-share', type=float, help='MissDiff conditional_share (default: its own)'
     )
     parser.add_argument(
         '--guidance', type=float, nargs='+', default=[0.0, 1.0, 2.0], help='guidance scales'
     )
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
-    parser.add_argument('--forest-rows', type=int, default=2000, help='ForestDiffusion rows')
+    parser.add_argument(
+        '--forest-rows',
+        '--subset-rows',
+        dest='forest_rows',
+        type=int,
+        default=2000,
+        help='rows filled by ForestDiffusion and tabular_argn_point (default 2000)',
+    )
     parser.add_argument('--forest-steps', type=int, default=20, help='ForestDiffusion n_t')
     parser.add_argument('--forest-duplicates', type=int, default=10, help='ForestDiffusion K')
     parser.add_argument('--forest-trees', type=int, default=50, help='trees per forest')

@@ -5,6 +5,8 @@ same batched inpainting that conditional sampling uses (``ConditionalSamplingMix
 The observed cells are kept by writing generated values into the holes only.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 from sdv.errors import InvalidDataError, NotFittedError
@@ -14,6 +16,9 @@ from sdv_missdiff._validation import check_bool, check_positive_int, examples
 from sdv_missdiff.errors import MissDiffInputError
 
 IMPUTATION_LEVEL = 'imputation'
+# Reverse steps of each draw pooled by a point estimate: on Adult (16,000 rows, 20% holes) the
+# mean of 20 draws of 10 steps erred less than 10 draws of 25 or 50 steps, in less time.
+POINT_ESTIMATE_STEPS = 10
 
 
 class ImputationMixin:
@@ -102,14 +107,42 @@ class ImputationMixin:
 
         return pd.DataFrame(pooled, columns=generated.columns)
 
+    def _with_most_likely_levels(self, pooled, processed, settings):
+        """Put each one-hot column's most likely level given the observed cells into ``pooled``.
+
+        The level the model finds most likely for a cell given the row's observed cells
+        (``MaskedDiffusionModel.most_likely_levels``, one denoiser call) is right more often
+        than the most frequent of a few draws, which are noisy and are drawn given the other
+        generated cells too. Other columns keep their pooled draws.
+        """
+        if not self._model.guesses_levels:
+            return pooled
+
+        one_hot = [
+            column
+            for column, kind in zip(self._encoder.columns, self._encoder.column_kinds)
+            if kind == 'one_hot'
+        ]
+        values, mask = self._encode_known(processed)
+        guessed = self._model.most_likely_levels(
+            values, mask, guidance_scale=settings['guidance_scale']
+        )
+        guessed = self._encoder.reverse_transform(guessed)
+        pooled = pooled.copy()
+        for column in one_hot:
+            pooled[column] = guessed[column].to_numpy()
+
+        return pooled
+
     def impute(
         self,
         data,
         num_imputations=1,
         num_resamples=1,
         point_estimate=False,
-        num_draws=10,
+        num_draws=20,
         guidance_scale=0.0,
+        sampling_steps=None,
     ):
         """Fill every missing cell of the modeled columns, keeping every observed cell.
 
@@ -122,9 +155,12 @@ class ImputationMixin:
         By default every filled cell is one random draw, so a completed table keeps the spread
         and the dependencies of the data, and several completions (``num_imputations``) carry
         the uncertainty of the fill, as multiple imputation needs. With
-        ``point_estimate=True`` each cell instead gets the best single guess pooled from
-        ``num_draws`` draws: their mean for numerical and datetime columns, their most frequent
-        value for categorical, boolean and ordinal ones. That lowers the error cell by cell
+        ``point_estimate=True`` each cell instead gets the best single guess: for numerical and
+        datetime columns the mean of ``num_draws`` draws; for categorical, boolean and ordinal
+        ones the level the model finds most likely given the row's observed cells (one extra
+        denoiser call; the most frequent of the draws for columns over ``max_one_hot_levels``
+        levels, or with ``categorical_diffusion='gaussian'`` or ``conditional_share=0``).
+        That lowers the error cell by cell
         (as scikit-learn's imputers do), at the price of filled values that are less spread
         out than real ones: do not fit models on it to estimate variances.
 
@@ -144,11 +180,18 @@ class ImputationMixin:
                 one draw. Needs ``num_imputations=1``. Defaults to ``False``.
             num_draws (int):
                 Draws pooled per cell when ``point_estimate`` is ``True``; the time grows
-                linearly with it. Ignored otherwise. Defaults to 10.
+                linearly with it. Ignored otherwise. Defaults to 20.
             guidance_scale (float):
                 Classifier-free guidance weight (see ``sample_from_conditions``). On Adult it
-                raised categorical accuracy a little and numerical error a little more, and it
+                lowered the best guess's categorical accuracy (0.753 without, 0.749 at 0.5) and
                 doubles the time, so it is off by default. Defaults to 0.
+            sampling_steps (int or None):
+                Reverse steps of each draw, at most the synthesizer's ``num_timesteps``.
+                ``None`` takes the synthesizer's ``sampling_steps`` for draws and 10 (or fewer
+                if ``sampling_steps`` is lower) for the draws pooled by ``point_estimate``,
+                whose mean loses nothing measurable at 10 steps (Adult: normalised RMSE 0.0990
+                from 10 draws of 25 steps, 0.0971 from 20 draws of 10 steps in less time).
+                Defaults to ``None``.
 
         Returns:
             pandas.DataFrame or dict:
@@ -177,6 +220,19 @@ class ImputationMixin:
         settings = self._inpainting_settings(num_resamples, guidance_scale)
         check_positive_int('num_draws', num_draws, error=MissDiffInputError)
         check_bool('point_estimate', point_estimate, error=MissDiffInputError)
+        if sampling_steps is None:
+            if point_estimate:
+                sampling_steps = min(POINT_ESTIMATE_STEPS, self.sampling_steps or math.inf)
+        else:
+            check_positive_int('sampling_steps', sampling_steps, error=MissDiffInputError)
+            if sampling_steps > self.num_timesteps:
+                raise MissDiffInputError(
+                    f"'sampling_steps' ({sampling_steps}) cannot exceed the synthesizer's "
+                    f"'num_timesteps' ({self.num_timesteps})."
+                )
+
+        if sampling_steps is not None:
+            settings['sampling_steps'] = int(sampling_steps)
 
         if point_estimate and num_imputations > 1:
             raise MissDiffInputError(
@@ -205,6 +261,7 @@ class ImputationMixin:
             )
             if point_estimate:
                 generated = self._pool_draws(generated, len(rows), num_draws)
+                generated = self._with_most_likely_levels(generated, processed, settings)
 
             imputed = self._data_processor.reverse_transform(generated)
             for number, completion in enumerate(completions):

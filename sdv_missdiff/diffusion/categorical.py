@@ -59,6 +59,19 @@ class OneHotBlocks:
         logits = output[:, self._gather]
         return logits.masked_fill(self._padding, -torch.inf)
 
+    def write_levels(self, levels):
+        """Rows of ``(rows, blocks)`` level indices as one-hot blocks (+1 at the level, else -1).
+
+        Dimensions outside the one-hot blocks are 0.
+        """
+        widest = self._padding.shape[1]
+        one_hot = torch.zeros((levels.shape[0], len(self.spans), widest), device=levels.device)
+        one_hot = one_hot.scatter(2, levels.unsqueeze(2), 1.0) * 2 - 1
+        rows = torch.zeros((levels.shape[0], len(self.dimensions)), device=levels.device)
+        valid = ~self._padding
+        rows[:, self._gather[valid]] = one_hot[:, valid]
+        return rows
+
     def __len__(self):
         return len(self.spans)
 
@@ -124,15 +137,20 @@ class OneHotBlocks:
         # other, which pairs levels that never go together ('Wife' with 'Male'); the others wait
         # for a later step, where they are drawn given this one.
         priority = torch.where(revealed, uniform(hidden.shape), -1.0)
-        first = priority.argmax(dim=1, keepdim=True)
-        revealed = torch.zeros_like(revealed).scatter(1, first, True) & revealed
-        gumbel = -torch.log(-torch.log(uniform((x.shape[0], *self._padding.shape))))
-        levels = (self._block_logits(output) + gumbel).argmax(dim=2, keepdim=True)
-        widest = self._padding.shape[1]
-        one_hot = torch.zeros((x.shape[0], len(self.spans), widest), device=x.device)
-        one_hot = one_hot.scatter(2, levels, 1.0) * 2 - 1
-        drawn = torch.zeros_like(x)
-        valid = ~self._padding
-        drawn[:, self._gather[valid]] = one_hot[:, valid].to(x.dtype)
-        x = torch.where(self.spread(revealed.to(x.dtype)).bool(), drawn, x)
-        return x, hidden & ~revealed
+        first = priority.argmax(dim=1)
+        rows = torch.nonzero(revealed.gather(1, first.unsqueeze(1)).squeeze(1)).squeeze(1)
+        block = first[rows]
+        # Only the chosen cell of each row is drawn: its level from its softmax (Gumbel-max).
+        dims = self._gather[block]
+        padding = self._padding[block]
+        logits = output[rows.unsqueeze(1), dims].masked_fill(padding, -torch.inf)
+        gumbel = -torch.log(-torch.log(uniform(dims.shape)))
+        levels = (logits + gumbel).argmax(dim=1, keepdim=True)
+        one_hot = torch.full(dims.shape, -1.0, dtype=x.dtype, device=x.device)
+        one_hot = one_hot.scatter(1, levels, 1.0)
+        valid = ~padding
+        x = x.clone()
+        x[rows.unsqueeze(1).expand_as(dims)[valid], dims[valid]] = one_hot[valid]
+        hidden = hidden.clone()
+        hidden[rows, block] = False
+        return x, hidden

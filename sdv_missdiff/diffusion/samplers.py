@@ -127,19 +127,9 @@ class AncestralSampler:
         if known is not None and not known[1].bool().any():
             known = None  # nothing is known: plain sampling, no wasted resampling
 
-        shape = (num_rows, denoiser.layout.num_dimensions)
         device = bounds[0].device
-        x = noise(shape)
-        blocks, hidden = self.one_hot_blocks, None
-        if blocks is not None:
-            known_cells = torch.zeros((num_rows, len(blocks)), dtype=torch.bool, device=device)
-            if known is not None:
-                known_cells = blocks.cells(known[1]).bool()
-                x = torch.where(known[1].bool() & blocks.dimensions, known[0], x)
-
-            hidden = ~known_cells
-            x = blocks.hide(x, hidden)
-
+        x, hidden = self._initial_state(denoiser, num_rows, known, noise, device)
+        blocks = self.one_hot_blocks
         alpha_bars = self.schedule.alpha_bars.float()
         timesteps = self.timesteps
         for index, t in enumerate(timesteps):
@@ -184,6 +174,60 @@ class AncestralSampler:
             x = torch.where(mask.bool(), values, x)
 
         return x
+
+    @torch.no_grad()
+    def level_probabilities(self, denoiser, known, noise, guidance_scale=0.0):
+        """Each one-hot cell's level probabilities given the known cells alone.
+
+        The denoiser's softmax at the first reverse step, where every unknown cell is hidden
+        (one-hot) or pure noise (the rest): the chance of each level given the known cells,
+        which masked training taught it to give. Its argmax is the most likely level of each
+        cell on its own, the best single guess for accuracy, from one denoiser call instead of
+        many sampled rows.
+
+        Args:
+            denoiser (Denoiser):
+                The trained network, in eval mode.
+            known (tuple[torch.Tensor, torch.Tensor]):
+                Known values and their mask (1 where known), on the device.
+            noise (callable):
+                ``noise(shape)`` returns standard normal noise on the device.
+            guidance_scale (float):
+                Classifier-free guidance weight of a conditional denoiser. Defaults to 0.
+
+        Returns:
+            torch.Tensor:
+                Probabilities of shape (rows, one-hot blocks, widest block), 0 past a block's
+                own levels.
+
+        Raises:
+            ValueError:
+                If the sampler has no masked one-hot blocks.
+        """
+        if self.one_hot_blocks is None:
+            raise ValueError('level_probabilities needs one-hot blocks diffused by masking.')
+
+        num_rows = known[0].shape[0]
+        x, _ = self._initial_state(denoiser, num_rows, known, noise, known[0].device)
+        t = int(self.timesteps[0])
+        batch_t = torch.full((num_rows,), t, device=x.device, dtype=torch.long)
+        output = self._predict(denoiser, x, batch_t, known, t, guidance_scale, noise)
+        return torch.softmax(self.one_hot_blocks._block_logits(output), dim=2)
+
+    def _initial_state(self, denoiser, num_rows, known, noise, device):
+        # Pure noise, with every one-hot cell hidden but the known ones (masked diffusion).
+        x = noise((num_rows, denoiser.layout.num_dimensions))
+        blocks = self.one_hot_blocks
+        if blocks is None:
+            return x, None
+
+        known_cells = torch.zeros((num_rows, len(blocks)), dtype=torch.bool, device=device)
+        if known is not None:
+            known_cells = blocks.cells(known[1]).bool()
+            x = torch.where(known[1].bool() & blocks.dimensions, known[0], x)
+
+        hidden = ~known_cells
+        return blocks.hide(x, hidden), hidden
 
     def _predict(self, denoiser, x, batch_t, known, t, guidance_scale, noise):
         if known is None:

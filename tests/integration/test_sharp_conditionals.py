@@ -38,8 +38,12 @@ def test_one_imputation_draw_gets_a_category_that_follows_a_number():
     synthesizer.set_random_state(0)
     imputed = synthesizer.impute(observed)
 
-    # Assert
+    synthesizer.set_random_state(0)
+    best = synthesizer.impute(observed, point_estimate=True)
+
+    # Assert: one draw, and the best guess (the most likely level given x and z).
     assert (imputed.loc[hidden, 'g'] == data.loc[hidden, 'g']).mean() >= 0.98
+    assert (best.loc[hidden, 'g'] == data.loc[hidden, 'g']).mean() >= 0.99
 
 
 @pytest.fixture(scope='module')

@@ -155,3 +155,103 @@ def test_parameterizations_recover_the_clean_row_from_their_target():
         target = training_target(x0, noise, signal, noise_scale, velocity)
         estimate = clean_estimate(noisy, target, signal, noise_scale, velocity)
         torch.testing.assert_close(estimate, x0)
+
+
+def _sign_rows(num_rows=1500, seed=0):
+    # Columns: x (one dimension) and g = sign(x) as a one-hot block of two levels (+1 / -1).
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=num_rows)
+    positive = x > 0
+    block = np.where(positive[:, None], [[-1.0, 1.0]], [[1.0, -1.0]])
+    return np.column_stack([x, block]).astype(np.float32), positive
+
+
+def _fit_sign_model(conditional_share=0.5, categorical_diffusion='masked'):
+    rows, positive = _sign_rows()
+    model = MaskedDiffusionModel(
+        epochs=60,
+        batch_size=128,
+        hidden_dimensions=64,
+        num_blocks=2,
+        conditional_share=conditional_share,
+        categorical_diffusion=categorical_diffusion,
+        sampling_steps=20,
+        enable_gpu=False,
+    )
+    model.fit(
+        rows,
+        np.ones_like(rows),
+        seed=0,
+        column_index=np.array([0, 1, 1]),
+        column_kinds=['continuous', 'one_hot'],
+    )
+    return model
+
+
+def test_most_likely_levels_name_the_category_given_the_known_cells():
+    # Setup: x known, g unknown.
+    torch.set_num_threads(1)
+    model = _fit_sign_model()
+    rows, positive = _sign_rows(400, seed=1)
+    mask = np.zeros_like(rows)
+    mask[:, 0] = 1
+    model.set_random_state(0)
+
+    # Run
+    guessed = model.most_likely_levels(rows, mask)
+    probabilities = model.sampler.level_probabilities(
+        model.denoiser,
+        (torch.as_tensor(rows), torch.as_tensor(mask)),
+        lambda shape: torch.zeros(shape),
+    )
+
+    # Assert
+    assert model.guesses_levels
+    np.testing.assert_array_equal(guessed[:, 0], rows[:, 0])  # known cells as given
+    assert set(np.unique(guessed[:, 1:])) == {-1.0, 1.0}
+    assert (guessed[:, 1:].sum(axis=1) == 0).all()  # one level per block
+    assert ((guessed[:, 2] == 1) == positive).mean() >= 0.97
+    np.testing.assert_allclose(probabilities.sum(dim=2).numpy(), 1.0, rtol=1e-5)
+
+
+def test_most_likely_levels_need_a_conditional_masked_model():
+    # Setup
+    torch.set_num_threads(1)
+    unconditional = _fit_sign_model(conditional_share=0.0)
+    rows, _ = _sign_rows(10)
+
+    # Run and Assert
+    assert not unconditional.guesses_levels
+    with pytest.raises(ValueError, match='needs a conditional model'):
+        unconditional.most_likely_levels(rows, np.ones_like(rows))
+
+    with pytest.raises(ValueError, match='needs one-hot blocks diffused by masking'):
+        _fit_sign_model(categorical_diffusion='gaussian').sampler.level_probabilities(
+            None, (torch.as_tensor(rows), torch.as_tensor(np.ones_like(rows))), None
+        )
+
+
+def test_sample_takes_its_own_number_of_steps():
+    # Setup
+    torch.set_num_threads(1)
+    model = _fit_sign_model()
+    calls = []
+    forward = model.denoiser.forward
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return forward(*args, **kwargs)
+
+    model.denoiser.forward = counting
+
+    # Run
+    model.sample(20, sampling_steps=5)
+    five = len(calls)
+    calls.clear()
+    model.sample(20)
+
+    # Assert: one call a step, plus the reveals of cells left hidden after the last step.
+    assert 5 <= five <= 6
+    assert 20 <= len(calls) <= 21
+    with pytest.raises(ValueError, match="'sampling_steps'"):
+        model.sample(5, sampling_steps=0)
