@@ -37,6 +37,10 @@ from sdv_missdiff.training_table import check_training_table, training_rows
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 # With epochs=None, train for about this many optimisation steps (10 to 2,000 epochs).
 AUTO_TRAINING_STEPS = 6_000
+# With validation_share=None and epochs=None, tables under this many rows hold out this share to
+# stop training on (at 4,000 Adult rows the held-out loss still fell at the end of the budget).
+AUTO_VALIDATION_MAX_ROWS = 2_000
+AUTO_VALIDATION_SHARE = 0.1
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 
 
@@ -124,6 +128,19 @@ class MissDiffSynthesizer(
             noise), ``'v'`` (the velocity, Salimans and Ho 2022) or ``'mixed'`` (the velocity on
             one-hot blocks with ``categorical_diffusion='gaussian'``). Defaults to
             ``'epsilon'``, the best of the three on Adult.
+        validation_share (float or None):
+            Share of the training rows held out to measure the masked loss on while fitting,
+            from 0 to 0.5: training stops once that loss has not improved for ``patience``
+            checks (about every 200 steps) and keeps the best check's weights, so the budget
+            follows the table; ``epochs`` (or its automatic value) is then the most it trains.
+            0 trains the whole budget on every row. ``None`` holds out 0.1 of tables under
+            2,000 rows when ``epochs`` is ``None`` (where the automatic budget overfits: Adult
+            at 500 rows stopped after 900 of 2,000 epochs, fitted in 19 s instead of 47 s and
+            scored 0.885 quality instead of 0.866) and 0 otherwise (at 4,000 rows the held-out
+            loss still fell at the end of the budget). Defaults to ``None``.
+        patience (int):
+            Checks of the held-out loss without improvement before fitting stops. Ignored with
+            ``validation_share=0``. Defaults to 5.
         verbose (bool):
             Show a progress bar with the running loss while fitting. Defaults to ``False``.
         enable_gpu (bool):
@@ -164,6 +181,8 @@ class MissDiffSynthesizer(
         sampling_steps=50,
         prediction_target='epsilon',
         categorical_diffusion='masked',
+        validation_share=None,
+        patience=5,
         verbose=False,
         enable_gpu=True,
     ):
@@ -224,6 +243,16 @@ class MissDiffSynthesizer(
         )
         check_fraction('column_balance', column_balance, error=MissDiffInputError)
         check_fraction('conditional_share', conditional_share, error=MissDiffInputError)
+        if validation_share is not None:
+            check_fraction('validation_share', validation_share, error=MissDiffInputError)
+
+        if validation_share is not None and validation_share > 0.5:
+            raise MissDiffInputError(
+                f"Invalid value {validation_share!r} for 'validation_share': hold out at most "
+                'half of the rows (0.1 is typical), or 0 to train on every row.'
+            )
+
+        check_positive_int('patience', patience, error=MissDiffInputError)
 
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(
@@ -253,6 +282,8 @@ class MissDiffSynthesizer(
         self.sampling_steps = sampling_steps
         self.prediction_target = prediction_target
         self.categorical_diffusion = categorical_diffusion
+        self.validation_share = validation_share
+        self.patience = patience
         self.verbose = verbose
         self.enable_gpu = enable_gpu
         self._encoder = None
@@ -338,6 +369,8 @@ class MissDiffSynthesizer(
             sampling_steps=self.sampling_steps,
             prediction_target=self.prediction_target,
             categorical_diffusion=self.categorical_diffusion,
+            validation_share=self._resolve_validation_share(len(training_data)),
+            patience=self.patience,
             verbose=self.verbose,
             enable_gpu=self.enable_gpu,
         )
@@ -349,6 +382,14 @@ class MissDiffSynthesizer(
             column_index=self._encoder.column_index,
             column_kinds=self._encoder.column_kinds,
         )
+
+    def _resolve_validation_share(self, num_rows):
+        validation_share = getattr(self, 'validation_share', 0.0)
+        if validation_share is not None:
+            return validation_share
+
+        small = self.epochs is None and num_rows < AUTO_VALIDATION_MAX_ROWS
+        return AUTO_VALIDATION_SHARE if small else 0.0
 
     def _resolve_epochs(self, num_rows):
         if self.epochs is not None:

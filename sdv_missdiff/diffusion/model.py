@@ -24,7 +24,7 @@ from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
 from sdv_missdiff.diffusion.samplers import AncestralSampler, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
-from sdv_missdiff.diffusion.training import Trainer, training_device
+from sdv_missdiff.diffusion.training import Trainer, agree_on_seed, training_device
 
 # Tensors fitted to the data, moved with the model between devices.
 _FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
@@ -82,6 +82,17 @@ class MaskedDiffusionModel:
             How one-hot columns are diffused: ``'gaussian'`` (the paper: noised like numbers)
             or ``'masked'`` (hidden and revealed, trained by cross-entropy; see
             ``categorical``). Defaults to ``'gaussian'``.
+        validation_share (float):
+            Share of the rows held out of training to measure the loss on; training stops
+            once it has not improved for ``patience`` checks and keeps the best check's weights
+            (see ``Trainer``). 0 trains every epoch on every row. Defaults to 0.
+        patience (int):
+            Checks of the validation loss without improvement before training stops.
+            Defaults to 5.
+        show_missing (bool or None):
+            Whether a conditional denoiser is told which cells are missing from each training
+            row (see ``MaskedDenoisingObjective``). ``None``: told under Gaussian categorical
+            diffusion, not told under masked. Defaults to ``None``.
     """
 
     def __init__(
@@ -104,6 +115,9 @@ class MaskedDiffusionModel:
         denoiser='mlp',
         prediction_target='epsilon',
         categorical_diffusion='gaussian',
+        validation_share=0.0,
+        patience=5,
+        show_missing=None,
     ):
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
@@ -123,6 +137,11 @@ class MaskedDiffusionModel:
         self.denoiser_name = denoiser
         self.prediction_target = prediction_target
         self.categorical_diffusion = categorical_diffusion
+        self.validation_share = validation_share
+        self.patience = patience
+        self.show_missing = show_missing
+        self.stopped_epoch = None
+        self.validation_loss_values = []
         self.device = training_device(enable_gpu)
         self.schedule = VPSchedule(quadratic_betas(num_timesteps, beta_min, beta_max))
         self.last_timestep = self.schedule.last_informative_step()
@@ -201,6 +220,8 @@ class MaskedDiffusionModel:
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)).item())
 
+        seed = agree_on_seed(seed)  # one seed for every rank of a torchrun fit
+
         if column_index is None:
             column_index = np.arange(values.shape[1])
 
@@ -241,6 +262,7 @@ class MaskedDiffusionModel:
             self._dimension_weights,
             self._velocity,
             self._one_hot_blocks(),
+            show_missing=getattr(self, 'show_missing', None),
         )
         trainer = Trainer(
             self.epochs,
@@ -248,12 +270,28 @@ class MaskedDiffusionModel:
             self.learning_rate,
             weight_decay=self.weight_decay,
             ema_decay=self.ema_decay,
+            patience=self.patience,
             verbose=self.verbose,
         )
+        training, validation = self._held_out(x_all, m_all, seed)
         self.loss_values = []
         self.denoiser, self.loss_values = trainer.fit(
-            self.denoiser, objective, x_all, m_all, generator
+            self.denoiser, objective, *training, generator, validation=validation
         )
+        self.stopped_epoch = trainer.stopped_epoch
+        self.validation_loss_values = trainer.validation_loss_values
+
+    def _held_out(self, values, observed, seed):
+        # A seeded random share of the rows for the validation loss (at least one row each).
+        num_held_out = int(round(self.validation_share * len(values)))
+        if not self.validation_share or len(values) < 2:
+            return (values, observed), None
+
+        num_held_out = min(max(num_held_out, 1), len(values) - 1)
+        order = torch.randperm(len(values), generator=torch.Generator().manual_seed(seed))
+        order = order.to(values.device)
+        held_out, kept = order[:num_held_out], order[num_held_out:]
+        return (values[kept], observed[kept]), (values[held_out], observed[held_out])
 
     # -- sampling -------------------------------------------------------------------------
     def set_random_state(self, random_state):

@@ -1,7 +1,10 @@
-"""The training loop: optimiser, learning-rate schedule, EMA, divergence check and device.
+"""The training loop: optimiser, learning-rate schedule, EMA, early stopping, devices, ranks.
 
-This is the one place that knows how the denoiser's weights are updated, so a distributed or
-compiled trainer wraps :class:`Trainer` and nothing else.
+This is the one place that knows how the denoiser's weights are updated. Under ``torchrun``
+(``torch.distributed`` initialised before ``fit``), :class:`Trainer` wraps the denoiser in
+``DistributedDataParallel``: every rank draws the same seed (:func:`agree_on_seed`), shuffles
+the rows alike and trains on its share of every epoch, a step's ``batch_size`` rows split over
+the ranks, so every rank ends with the same weights as the others.
 """
 
 import copy
@@ -14,6 +17,8 @@ from sdv_missdiff._device import get_device
 
 # An epoch loss this many times above the best one so far means training blew up.
 EXPLOSION_FACTOR = 100.0
+# With validation rows, their loss is checked about every this many optimisation steps.
+VALIDATION_INTERVAL = 200
 
 
 class TrainingDivergedError(RuntimeError):
@@ -41,6 +46,10 @@ class Trainer:
             ``None`` or 0 returns the raw weights. Defaults to 0.995.
         max_grad_norm (float):
             Gradients are clipped to this global norm. Defaults to 1.
+        patience (int):
+            With validation rows, stop once the validation loss has not improved for this many
+            checks in a row (about every ``VALIDATION_INTERVAL`` steps), and return the weights
+            of the best check. Defaults to 5.
         verbose (bool):
             Show a progress bar with the running loss. Defaults to ``False``.
     """
@@ -53,6 +62,7 @@ class Trainer:
         weight_decay=1e-5,
         ema_decay=0.995,
         max_grad_norm=1.0,
+        patience=5,
         verbose=False,
     ):
         self.epochs = epochs
@@ -61,9 +71,12 @@ class Trainer:
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
         self.max_grad_norm = max_grad_norm
+        self.patience = patience
         self.verbose = verbose
+        self.stopped_epoch = None
+        self.validation_loss_values = []
 
-    def fit(self, denoiser, objective, values, observed, generator):
+    def fit(self, denoiser, objective, values, observed, generator, validation=None):
         """Train ``denoiser`` to minimise ``objective`` on the rows of ``values``.
 
         Args:
@@ -77,6 +90,13 @@ class Trainer:
                 Observation mask of ``values``.
             generator (torch.Generator):
                 Generator of the batch order and of the objective's draws.
+            validation (tuple[torch.Tensor, torch.Tensor] or None):
+                Held-out rows and their observation mask. When given, the loss of the weights
+                to sample with is measured on them about every ``VALIDATION_INTERVAL`` steps,
+                always with the same draws of steps, noise and conditions (so two checks differ
+                only by the weights), training stops after ``patience`` checks without
+                improvement and the best check's weights are returned. Defaults to ``None``
+                (train every epoch).
 
         Returns:
             tuple[torch.nn.Module, list[float]]:
@@ -90,44 +110,107 @@ class Trainer:
         device = values.device
         num_rows = values.shape[0]
         batch_size = min(self.batch_size, num_rows)
-        steps_per_epoch = math.ceil(num_rows / batch_size)
+        ranks = distributed_ranks()
+        network, objective_generator = denoiser, generator
+        share_rows, rank_batch = num_rows, batch_size
+        if ranks is not None:
+            # Every rank shuffles all rows alike, then takes every size-th row of the order, so
+            # one epoch is one pass over the rows; a step's batch_size rows are split over the
+            # ranks, so the optimisation is the one-process one, with its steps and batch.
+            rank, size = ranks
+            if num_rows < size:
+                raise ValueError(
+                    f'{num_rows} training row(s) cannot be shared by {size} processes: '
+                    'train with fewer processes or on more rows.'
+                )
+
+            share_rows = num_rows // size
+            rank_batch = max(1, batch_size // size)
+            network = torch.nn.parallel.DistributedDataParallel(denoiser)
+            seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=device))
+            objective_generator = torch.Generator(device=device).manual_seed(seed + rank)
+
+        steps_per_epoch = math.ceil(share_rows / rank_batch)
         total_steps = steps_per_epoch * self.epochs
-        optimizer = torch.optim.AdamW(
-            denoiser.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
+        parameters = list(denoiser.parameters())
+        optimizer = make_optimizer(parameters, self.learning_rate, self.weight_decay, device)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1.0)))
         )
         ema = copy.deepcopy(denoiser) if self.ema_decay else None
+        ema_parameters = list(ema.parameters()) if ema is not None else None
         loss_values = []
         best_loss = math.inf
+        check_every = max(1, round(VALIDATION_INTERVAL / steps_per_epoch))
+        best_validation, best_state, checks_without_gain = math.inf, None, 0
+        self.stopped_epoch, self.validation_loss_values = None, []
         epochs = tqdm(range(self.epochs), disable=not self.verbose, desc='Loss: -')
         for epoch in epochs:
             denoiser.train()
             order = torch.randperm(num_rows, generator=generator, device=device)
+            if ranks is not None:
+                order = order[ranks[0] :: ranks[1]][:share_rows]
+
             epoch_loss = torch.zeros((), device=device)
-            for start in range(0, num_rows, batch_size):
-                index = order[start : start + batch_size]
-                loss = objective(denoiser, values[index], observed[index], generator)
+            for start in range(0, share_rows, rank_batch):
+                index = order[start : start + rank_batch]
+                loss = objective(network, values[index], observed[index], objective_generator)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(denoiser.parameters(), self.max_grad_norm)
+                torch.nn.utils.clip_grad_norm_(parameters, self.max_grad_norm, foreach=True)
                 optimizer.step()
                 scheduler.step()
                 if ema is not None:
-                    update_ema(ema, denoiser, self.ema_decay)
+                    update_ema(ema_parameters, parameters, self.ema_decay)
 
                 epoch_loss += loss.detach() * len(index)
 
-            epoch_loss = float(epoch_loss) / num_rows
+            if ranks is not None:
+                torch.distributed.all_reduce(epoch_loss)  # every rank sees the same epoch loss
+
+            epoch_loss = float(epoch_loss) / (share_rows * (ranks[1] if ranks else 1))
             check_loss(epoch, epoch_loss, best_loss)
             best_loss = min(best_loss, epoch_loss)
             loss_values.append(epoch_loss)
             epochs.set_description(f'Loss: {epoch_loss:.4f}')
+            if validation is None or ((epoch + 1) % check_every and epoch + 1 < self.epochs):
+                continue
+
+            sampled_with = ema if ema is not None else denoiser
+            validation_loss = validation_loss_of(sampled_with, objective, validation, batch_size)
+            self.validation_loss_values.append((epoch + 1, validation_loss))
+            if validation_loss < best_validation:
+                best_validation, checks_without_gain = validation_loss, 0
+                best_state = copy.deepcopy(sampled_with.state_dict())
+            else:
+                checks_without_gain += 1
+                if checks_without_gain >= self.patience:
+                    self.stopped_epoch = epoch + 1
+                    break
 
         trained = ema if ema is not None else denoiser
+        if best_state is not None:
+            trained.load_state_dict(best_state)
+
         trained.eval()
         return trained, loss_values
+
+
+@torch.no_grad()
+def validation_loss_of(denoiser, objective, validation, batch_size, seed=0):
+    """Mean loss of ``denoiser`` on the validation rows, from the same draws at every call."""
+    values, observed = validation
+    generator = torch.Generator(device=values.device).manual_seed(seed)
+    was_training = denoiser.training
+    denoiser.eval()
+    total = 0.0
+    for start in range(0, len(values), batch_size):
+        rows = slice(start, start + batch_size)
+        loss = objective(denoiser, values[rows], observed[rows], generator)
+        total += float(loss) * len(values[rows])
+
+    denoiser.train(was_training)
+    return total / max(len(values), 1)
 
 
 def check_loss(epoch, epoch_loss, best_loss):
@@ -145,8 +228,47 @@ def check_loss(epoch, epoch_loss, best_loss):
         )
 
 
+def distributed_ranks():
+    """``(rank, world size)`` when ``torch.distributed`` is initialised (torchrun), else None."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+
+    return None
+
+
+def agree_on_seed(seed):
+    """Rank 0's ``seed`` on every rank of a distributed run (the seed itself otherwise).
+
+    Every rank must draw the same initial weights, held-out rows and batch order; a seed drawn
+    from each process's own global generator would differ.
+    """
+    if distributed_ranks() is None:
+        return seed
+
+    backend = torch.distributed.get_backend()
+    device = torch.device('cuda', torch.cuda.current_device()) if backend == 'nccl' else 'cpu'
+    shared = torch.tensor([seed], dtype=torch.int64, device=device)
+    torch.distributed.broadcast(shared, src=0)
+    return int(shared.item())
+
+
+def make_optimizer(parameters, learning_rate, weight_decay, device):
+    """AdamW, fused into one kernel per step where torch has it for ``device`` (CPU and CUDA).
+
+    The fused step updates every parameter in one call instead of a Python loop over them,
+    which is most of a small network's step time.
+    """
+    try:
+        return torch.optim.AdamW(
+            parameters, lr=learning_rate, weight_decay=weight_decay, fused=True
+        )
+    except (RuntimeError, ValueError):  # no fused kernel for this device or dtype
+        return torch.optim.AdamW(
+            parameters, lr=learning_rate, weight_decay=weight_decay, foreach=True
+        )
+
+
 @torch.no_grad()
-def update_ema(ema, model, decay):
-    """Move every weight of ``ema`` a step ``1 - decay`` towards the one of ``model``."""
-    for ema_parameter, parameter in zip(ema.parameters(), model.parameters()):
-        ema_parameter.lerp_(parameter, 1 - decay)
+def update_ema(ema_parameters, parameters, decay):
+    """Move every weight of ``ema_parameters`` a step ``1 - decay`` towards ``parameters``."""
+    torch._foreach_lerp_(ema_parameters, parameters, 1 - decay)

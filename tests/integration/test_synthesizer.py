@@ -47,6 +47,9 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'conditional_share': True}, "'conditional_share'"),
         ({'max_one_hot_levels': 0}, "'max_one_hot_levels'"),
         ({'max_one_hot_levels': 2.5}, "'max_one_hot_levels'"),
+        ({'validation_share': 0.6}, "'validation_share': hold out at most half"),
+        ({'validation_share': -0.1}, "'validation_share'"),
+        ({'patience': 0}, "'patience'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -66,6 +69,38 @@ def test_default_epochs_give_about_6000_steps(num_rows, expected):
     assert synthesizer._resolve_epochs(num_rows) == expected
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)
     assert synthesizer._resolve_epochs(num_rows) == 7
+
+
+@pytest.mark.parametrize(
+    'arguments, num_rows, expected',
+    [
+        ({}, 500, 0.1),
+        ({}, 1_999, 0.1),
+        ({}, 2_000, 0.0),
+        ({'epochs': 50}, 500, 0.0),
+        ({'validation_share': 0.2}, 16_000, 0.2),
+        ({'validation_share': 0.0}, 500, 0.0),
+    ],
+)
+def test_default_validation_share_holds_out_rows_of_small_tables(arguments, num_rows, expected):
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), **arguments)
+    assert synthesizer._resolve_validation_share(num_rows) == expected
+
+
+def test_small_table_fit_stops_on_the_held_out_loss():
+    # Setup: 50 rows; the automatic budget (2,000 epochs) is far more than such a table needs.
+    torch.manual_seed(0)
+    table = _numeric_table()
+    synthesizer = MissDiffSynthesizer(_metadata(table), denoiser_width=32, denoiser_blocks=1)
+
+    # Run
+    synthesizer.fit({'table': table})
+
+    # Assert
+    model = synthesizer._model
+    assert model.stopped_epoch is not None and model.stopped_epoch < model.epochs
+    assert len(synthesizer.get_loss_values()) == model.stopped_epoch
+    assert len(model.validation_loss_values) >= synthesizer.patience + 1
 
 
 def test_get_parameters_lists_every_argument():

@@ -75,7 +75,62 @@ def test_update_ema_moves_weights_by_one_minus_decay():
     torch.nn.init.ones_(model.weight)
 
     # Run
-    update_ema(ema, model, 0.9)
+    update_ema(list(ema.parameters()), list(model.parameters()), 0.9)
 
     # Assert
     torch.testing.assert_close(ema.weight, torch.full((1, 2), 0.1))
+    torch.testing.assert_close(model.weight, torch.ones((1, 2)))
+
+
+def _regression_objective(network, x0, observed, generator):
+    # Predict the last column from the others; the loss of a batch, like a denoising objective.
+    return (network(x0[:, :-1]).squeeze(1) - x0[:, -1]).square().mean()
+
+
+def test_validation_stops_training_and_returns_the_best_checked_weights():
+    # Setup: the validation rows follow the opposite rule, so learning the training rows only
+    # makes their loss worse after the first checks.
+    torch.manual_seed(0)
+    x = torch.randn(400, 2)
+    train = torch.column_stack([x, x @ torch.tensor([1.0, -1.0])])
+    held_out = torch.column_stack([x[:100], -(x[:100] @ torch.tensor([1.0, -1.0]))])
+    network = torch.nn.Linear(2, 1)
+    trainer = Trainer(2000, 400, 0.002, ema_decay=None, patience=2)
+    generator = torch.Generator().manual_seed(0)
+    validation = (held_out, torch.ones_like(held_out))
+
+    # Run
+    trained, losses = trainer.fit(
+        network, _regression_objective, train, torch.ones_like(train), generator, validation
+    )
+
+    # Assert
+    checked = [loss for _, loss in trainer.validation_loss_values]
+    # One step an epoch, so a check every 200 epochs: the best at the first, then two worse.
+    assert [epoch for epoch, _ in trainer.validation_loss_values] == [200, 400, 600]
+    assert trainer.stopped_epoch == 600
+    assert len(losses) == 600
+    assert checked[0] < checked[1] < checked[2]
+    with torch.no_grad():
+        returned = _regression_objective(trained, held_out, None, None).item()
+
+    assert returned == pytest.approx(min(checked))
+
+
+def test_validation_without_gain_stops_after_patience_checks():
+    # Setup: a constant loss never improves after the first check.
+    network = torch.nn.Linear(2, 1)
+    values = torch.zeros(50, 3)
+    trainer = Trainer(100, 10, 0.01, ema_decay=None, patience=3)
+
+    def constant(net, x0, observed, generator):
+        return (net.weight * 0).sum() + 1.0
+
+    # Run
+    trainer.fit(
+        network, constant, values, torch.ones_like(values), torch.Generator(), (values, values)
+    )
+
+    # Assert: checks every 40 epochs (200 steps of 5 per epoch); best at the first, 3 more.
+    assert [epoch for epoch, _ in trainer.validation_loss_values] == [40, 80, 100]
+    assert trainer.stopped_epoch is None  # the budget ran out before the patience did
