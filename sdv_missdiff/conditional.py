@@ -113,7 +113,9 @@ class ConditionalSamplingMixin:
 
         return self._encoder.transform(table)
 
-    def _inpaint(self, known_table, settings=None, show_progress_bar=False):
+    def _inpaint(
+        self, known_table, settings=None, show_progress_bar=False, excluded_dimensions=None
+    ):
         """Generate every unknown processed cell of ``known_table`` in one batched model call.
 
         Args:
@@ -124,6 +126,9 @@ class ConditionalSamplingMixin:
                 ``_inpainting_settings``. Defaults to ``None`` (plain inpainting, no guidance).
             show_progress_bar (bool):
                 Show a progress bar over the reverse steps. Defaults to ``False``.
+            excluded_dimensions (numpy.ndarray or None):
+                One-hot dimensions no generated cell may take (the hole levels of
+                ``missing_value_generation='learned'``, when imputing). Defaults to ``None``.
 
         Returns:
             pandas.DataFrame:
@@ -138,12 +143,15 @@ class ConditionalSamplingMixin:
             known_values=values,
             known_mask=mask,
             show_progress_bar=show_progress_bar,
+            excluded_dimensions=excluded_dimensions,
             **(settings or {}),
         )
         return self._encoder.reverse_transform(generated)
 
     # -- user space ---------------------------------------------------------------------
-    def _generate_around(self, known_table, settings, max_tries, show_progress_bar=False):
+    def _generate_around(
+        self, known_table, settings, max_tries, show_progress_bar=False, given=None
+    ):
         """Generate user-space rows around the known cells of ``known_table``.
 
         Args:
@@ -155,6 +163,10 @@ class ConditionalSamplingMixin:
                 Attempts for rows that SDV constraints reject after generation.
             show_progress_bar (bool):
                 Show a progress bar over the reverse steps of the first attempt.
+            given (pandas.DataFrame or None):
+                Boolean frame like ``known_table``: True where a cell is a condition. Under
+                ``missing_value_generation='learned'`` a given NaN asks for a missing cell.
+                Defaults to ``None`` (every cell of ``known_table``).
 
         Returns:
             pandas.DataFrame:
@@ -162,6 +174,10 @@ class ConditionalSamplingMixin:
                 constraints still reject after ``max_tries`` attempts are missing.
         """
         processed_known = sdv_private.transform_known(self, known_table).reset_index(drop=True)
+        if given is None:
+            given = pd.DataFrame(True, index=known_table.index, columns=known_table.columns)
+
+        processed_known = self._holes.prepare(processed_known, given.reset_index(drop=True))
         pending = pd.RangeIndex(len(known_table))
         parts = []
         for attempt in range(max_tries):
@@ -173,6 +189,7 @@ class ConditionalSamplingMixin:
                 settings,
                 show_progress_bar=show_progress_bar and attempt == 0,
             )
+            processed = self._with_holes(processed)
             processed.index = pending
             sampled = self._data_processor.reverse_transform(processed)
             sampled = self.reverse_transform_constraints(sampled)
@@ -223,7 +240,9 @@ class ConditionalSamplingMixin:
         for start in range(0, len(known_table), batch_size):
             known_batch = known_table.iloc[start : start + batch_size].reset_index(drop=True)
             given_batch = given.iloc[start : start + batch_size].reset_index(drop=True)
-            sampled = self._generate_around(known_batch, settings, max_tries_per_batch)
+            sampled = self._generate_around(
+                known_batch, settings, max_tries_per_batch, given=given_batch
+            )
             sampled = paste_known(sampled, known_batch, given_batch)
             sampled.index = sampled.index + start
             if output_file_path:
@@ -291,7 +310,9 @@ class ConditionalSamplingMixin:
 
         Every row is conditioned on its own non-null known cells; all rows are generated
         together by diffusion inpainting, with no reject sampling. A NaN known cell is not
-        conditioned on and is returned as NaN: the row is kept (SDV drops it). Use
+        conditioned on and is returned as NaN: the row is kept (SDV drops it). Under
+        ``missing_value_generation='learned'`` it asks for a row where that cell is missing,
+        so the rest of the row is generated as the rows with that hole look. Use
         :meth:`impute` to fill such cells instead.
 
         Args:
@@ -351,7 +372,8 @@ class ConditionalSamplingMixin:
         """Sample rows that hold the given conditions, by inpainting (no reject sampling).
 
         All conditions are generated together in one batched inpainting pass. A NaN condition
-        value is not conditioned on and comes back as NaN, as in SDV.
+        value comes back as NaN, as in SDV; it is not conditioned on, except under
+        ``missing_value_generation='learned'``, where it asks for rows with that cell missing.
 
         Args:
             conditions (list[sdv.sampling.Condition or sdv.sampling.DataFrameCondition]):

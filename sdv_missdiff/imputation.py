@@ -107,7 +107,7 @@ class ImputationMixin:
 
         return pd.DataFrame(pooled, columns=generated.columns)
 
-    def _with_most_likely_levels(self, pooled, processed, settings):
+    def _with_most_likely_levels(self, pooled, processed, settings, excluded_dimensions=None):
         """Put each one-hot column's most likely level given the observed cells into ``pooled``.
 
         The level the model finds most likely for a cell given the row's observed cells
@@ -125,7 +125,10 @@ class ImputationMixin:
         ]
         values, mask = self._encode_known(processed)
         guessed = self._model.most_likely_levels(
-            values, mask, guidance_scale=settings['guidance_scale']
+            values,
+            mask,
+            guidance_scale=settings['guidance_scale'],
+            excluded_dimensions=excluded_dimensions,
         )
         guessed = self._encoder.reverse_transform(guessed)
         pooled = pooled.copy()
@@ -254,15 +257,21 @@ class ImputationMixin:
             sdv_private.ensure_random_state(self)
             known = table.iloc[rows][modeled].reset_index(drop=True)
             processed = self._data_processor.transform(known, is_condition=True)
-            processed = processed.reset_index(drop=True)
+            # Each hole is filled as if observed, so every missingness indicator says observed.
+            processed = self._holes.prepare(processed.reset_index(drop=True), observed=True)
+            excluded = self._holes.excluded_dimensions(self._encoder)
             stacked = pd.concat([processed] * num_completions, ignore_index=True)
             generated = self._inpaint(
-                stacked, settings, show_progress_bar=bool(getattr(self, 'verbose', False))
+                stacked,
+                settings,
+                show_progress_bar=bool(getattr(self, 'verbose', False)),
+                excluded_dimensions=excluded,
             )
             if point_estimate:
                 generated = self._pool_draws(generated, len(rows), num_draws)
-                generated = self._with_most_likely_levels(generated, processed, settings)
+                generated = self._with_most_likely_levels(generated, processed, settings, excluded)
 
+            generated = self._holes.drop_indicators(generated)
             imputed = self._data_processor.reverse_transform(generated)
             for number, completion in enumerate(completions):
                 block = imputed.iloc[number * len(rows) : (number + 1) * len(rows)]

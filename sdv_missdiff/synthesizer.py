@@ -32,6 +32,7 @@ from sdv_missdiff.encoding import (
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.loss_values import LossValuesPlotMixin
+from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.training_table import check_training_table, training_rows
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
@@ -51,7 +52,8 @@ class MissDiffSynthesizer(
 
     Training uses masked denoising score matching (MissDiff, Ouyang et al. 2023): missing cells
     are left out of the loss instead of being filled in, so the model learns the distribution
-    of the complete data from incomplete rows. Sampled rows are complete.
+    of the complete data from incomplete rows. Sampled rows are complete, unless
+    ``missing_value_generation`` asks for holes that mean what the real ones mean.
 
     Args:
         metadata (sdv.metadata.Metadata):
@@ -141,6 +143,17 @@ class MissDiffSynthesizer(
         patience (int):
             Checks of the held-out loss without improvement before fitting stops. Ignored with
             ``validation_share=0``. Defaults to 5.
+        missing_value_generation (str or None):
+            The holes of the sampled rows, named after RDT's argument. ``None`` returns
+            complete rows: the data as if fully observed, right when holes are accidents.
+            ``'learned'`` learns, for every column with missing values in ``fit``, whether its
+            cell is missing, jointly with the values (an indicator of its own, observed in
+            every row), generates it with each row and returns NaN where it says so: holes
+            that keep their meaning (which columns are missing together, and for which kind
+            of row). ``'random'`` blanks each column independently at its observed rate, as
+            SDV does. Conditions and ``sample_remaining_columns`` work in every mode; under
+            ``'learned'`` a known NaN asks for rows where that cell is missing. ``impute``
+            fills every hole in every mode. Defaults to ``None``.
         verbose (bool):
             Show a progress bar with the running loss while fitting. Defaults to ``False``.
         enable_gpu (bool):
@@ -183,6 +196,7 @@ class MissDiffSynthesizer(
         categorical_diffusion='masked',
         validation_share=None,
         patience=5,
+        missing_value_generation=None,
         verbose=False,
         enable_gpu=True,
     ):
@@ -253,6 +267,18 @@ class MissDiffSynthesizer(
             )
 
         check_positive_int('patience', patience, error=MissDiffInputError)
+        check_choice(
+            'missing_value_generation',
+            missing_value_generation,
+            MISSING_VALUE_GENERATIONS,
+            error=MissDiffInputError,
+        )
+        if missing_value_generation == 'learned' and missing_data_strategy == 'drop':
+            raise MissDiffInputError(
+                "missing_value_generation='learned' learns the holes from the rows that have "
+                "them, which missing_data_strategy='drop' leaves out. Use "
+                "missing_data_strategy='mask' (or 'mean')."
+            )
 
         if not 0 < beta_min < beta_max < 1:
             raise MissDiffInputError(
@@ -284,10 +310,12 @@ class MissDiffSynthesizer(
         self.categorical_diffusion = categorical_diffusion
         self.validation_share = validation_share
         self.patience = patience
+        self.missing_value_generation = missing_value_generation
         self.verbose = verbose
         self.enable_gpu = enable_gpu
         self._encoder = None
         self._num_training_rows = None
+        self._missing_values = None
 
     # -- constraints --------------------------------------------------------------------
     def add_constraints(self, constraints):
@@ -335,6 +363,10 @@ class MissDiffSynthesizer(
         discrete_columns = sdv_private.detect_discrete_columns(
             self.metadata, processed_data, transformers
         )
+        self._missing_values = MissingValues(getattr(self, 'missing_value_generation', None))
+        self._missing_values.fit(processed_data, discrete_columns, self.max_one_hot_levels)
+        processed_data = self._missing_values.prepare(processed_data)
+        discrete_columns = list(discrete_columns) + self._missing_values.indicator_columns
         training_data = training_rows(processed_data, discrete_columns, self.missing_data_strategy)
 
         self._encoder = TableEncoder(self.numerical_transform, self.max_one_hot_levels)
@@ -399,6 +431,15 @@ class MissDiffSynthesizer(
         return int(np.clip(math.ceil(AUTO_TRAINING_STEPS / steps_per_epoch), 10, 2_000))
 
     # -- sampling -----------------------------------------------------------------------
+    @property
+    def _holes(self):
+        """MissingValues: The holes sampled rows get (none for synthesizers from before it)."""
+        return getattr(self, '_missing_values', None) or MissingValues(None)
+
+    def _with_holes(self, decoded):
+        """Blank the cells of decoded rows that ``missing_value_generation`` says are missing."""
+        return self._holes.apply(decoded, uniform=self._model.uniform)
+
     def _sample(self, num_rows, conditions=None):
         """Sample complete rows in the processed space.
 
@@ -412,16 +453,17 @@ class MissDiffSynthesizer(
 
         Returns:
             pandas.DataFrame:
-                Sampled rows.
+                Sampled rows, NaN where ``missing_value_generation`` puts holes.
         """
         if conditions:
             known = pd.DataFrame(
                 {column: [value] * num_rows for column, value in conditions.items()}
             )
             self._check_known_categories(known)
-            return self._inpaint(known)
+            given = pd.DataFrame(True, index=known.index, columns=known.columns)
+            return self._with_holes(self._inpaint(self._holes.prepare(known, given)))
 
-        return self._encoder.reverse_transform(self._model.sample(num_rows))
+        return self._with_holes(self._encoder.reverse_transform(self._model.sample(num_rows)))
 
     def set_random_state(self, random_state):
         """Seed every sampled column, ids and PII included, so a seed gives the same rows.

@@ -6,17 +6,24 @@ the demo build their systems through :func:`make_system`:
 
 * ``missdiff``, ``diff_mean``, ``diff_delete``: :class:`sdv_missdiff.MissDiffSynthesizer` with
   ``missing_data_strategy='mask'``, ``'mean'`` and ``'drop'`` (same network, same settings).
+* ``missdiff_learned``, ``missdiff_random``: ``missdiff`` whose rows get holes,
+  ``missing_value_generation='learned'`` (learned with the row) and ``'random'`` (each column
+  blanked independently at its observed rate, as SDV does).
 * ``gaussian_copula``, ``ctgan``, ``tvae``: SDV's synthesizers with their default handling of
   missing values (numbers mean-filled and NaN re-inserted at random, categorical NaN a category).
 * ``gaussian_copula_imputed``: SDV's GaussianCopula fitted after a mean (numbers) / mode (other
   columns) fill of the holes (:func:`sdv_missdiff.encoding.fill_with_mean_and_mode`).
+* ``gaussian_copula_from_column``: SDV's GaussianCopula whose numerical and datetime columns
+  model their holes by a null-indicator column (RDT's ``missing_value_generation='from_column'``,
+  set through ``update_transformers``); categorical NaN stays a category, as by default.
 * ``forest_diffusion``: ``ForestDiffusionModel`` of the optional ``ForestDiffusion`` package
   (Jolicoeur-Martineau et al. 2024), which trains its XGBoost models on NaN directly. It is
   imported only when used, so a missing install is recorded as ``'not installed'``.
 * ``tabular_argn``: MOSTLY AI's ``TabularARGN`` of the optional ``mostlyai-engine`` package
   (Tiwald et al. 2025), with its defaults: it trains on NaN directly (a missing cell is a token
   of its own) and is asked for complete rows (its ``imputation`` option), as MissDiff returns.
-  Imported only when used, like ``forest_diffusion``.
+  Imported only when used, like ``forest_diffusion``. ``tabular_argn_holes``: the same model
+  returning its own holes (the NaN token left in).
 
 SDV and :class:`~sdv_missdiff.MissDiffSynthesizer` are imported only when a system is built.
 """
@@ -50,12 +57,16 @@ class SDVSystem:
         fill_first (bool):
             Fill the holes of the table with the column mean (numbers) or mode (other columns)
             before fitting. Defaults to ``False`` (the synthesizer sees the NaN).
+        holes_from_column (bool):
+            Model the holes of numerical and datetime columns by a null-indicator column
+            (RDT's ``missing_value_generation='from_column'``). Defaults to ``False``.
     """
 
-    def __init__(self, synthesizer, table_name, fill_first=False):
+    def __init__(self, synthesizer, table_name, fill_first=False, holes_from_column=False):
         self.synthesizer = synthesizer
         self.table_name = table_name
         self.fill_first = fill_first
+        self.holes_from_column = holes_from_column
 
     def fit(self, table):
         """Fit the synthesizer to ``table`` (a ``pandas.DataFrame``, NaN where missing)."""
@@ -65,7 +76,34 @@ class SDVSystem:
             discrete = list(table.select_dtypes(exclude='number').columns)
             table = fill_with_mean_and_mode(table, discrete)
 
+        if self.holes_from_column:
+            self._model_holes_from_column(table)
+
         self.synthesizer.fit({self.table_name: table})
+
+    def _model_holes_from_column(self, table):
+        from rdt.transformers import FloatFormatter, UnixTimestampEncoder
+
+        self.synthesizer.auto_assign_transformers({self.table_name: table})
+        columns = self.synthesizer.metadata.tables[self.table_name].columns
+        transformers = {}
+        for column, column_metadata in columns.items():
+            if column not in table.columns or not table[column].isna().any():
+                continue
+
+            if column_metadata.get('sdtype') == 'numerical':
+                transformers[column] = FloatFormatter(
+                    missing_value_replacement='mean', missing_value_generation='from_column'
+                )
+            elif column_metadata.get('sdtype') == 'datetime':
+                transformers[column] = UnixTimestampEncoder(
+                    missing_value_replacement='mean',
+                    missing_value_generation='from_column',
+                    datetime_format=column_metadata.get('datetime_format'),
+                )
+
+        if transformers:
+            self.synthesizer.update_transformers(transformers)
 
     def sample(self, num_rows):
         """Return ``num_rows`` synthetic rows as a ``pandas.DataFrame``."""
@@ -154,11 +192,16 @@ class TabularARGNSystem:
             Keyword arguments of ``TabularARGN``. ``random_state`` defaults to a draw from
             numpy's global generator when the system fits, so the benchmark's seed repeats a
             fit. Defaults to None (the engine's defaults).
+        complete_rows (bool):
+            Ask the engine for complete rows (its ``imputation`` option suppresses the NaN
+            token), as MissDiff returns by default; ``False`` keeps the holes it generates.
+            Defaults to ``True``.
     """
 
-    def __init__(self, table_name, settings=None):
+    def __init__(self, table_name, settings=None, complete_rows=True):
         self.table_name = table_name
         self.settings = dict(settings or {})
+        self.complete_rows = complete_rows
         self.model = None
         self.columns = None
         self.dtypes = None
@@ -196,8 +239,9 @@ class TabularARGNSystem:
         return pd.DataFrame(table, columns=self.columns)
 
     def sample(self, num_rows):
-        """Return ``num_rows`` complete synthetic rows (the engine's NaN token suppressed)."""
-        generated = self.model.sample(n_samples=num_rows, imputation={'columns': self.columns})
+        """Return ``num_rows`` synthetic rows, complete unless ``complete_rows=False``."""
+        imputation = {'columns': self.columns} if self.complete_rows else None
+        generated = self.model.sample(n_samples=num_rows, imputation=imputation)
         return self._as_training_dtypes(generated)
 
     def sample_from_seed(self, seed_rows):
@@ -238,32 +282,40 @@ class TabularARGNSystem:
         return table.where(table.notna(), pooled)
 
 
-def _build_missdiff(strategy, metadata, table_name, settings):
+def _build_missdiff(strategy, metadata, table_name, settings, holes=None):
     from sdv_missdiff import MissDiffSynthesizer
 
-    if 'missing_data_strategy' in settings:
-        raise ValueError(
-            "'missing_data_strategy' cannot be set in a system's settings: the system name sets "
-            f'it (this one uses {strategy!r}; missdiff: mask, diff_mean: mean, diff_delete: drop).'
-        )
+    for name in ('missing_data_strategy', 'missing_value_generation'):
+        if name in settings:
+            raise ValueError(
+                f"'{name}' cannot be set in a system's settings: the system name sets it "
+                "(missdiff: 'mask', diff_mean: 'mean', diff_delete: 'drop'; missdiff_learned: "
+                "'learned' holes, missdiff_random: 'random' holes)."
+            )
 
-    synthesizer = MissDiffSynthesizer(metadata, missing_data_strategy=strategy, **settings)
+    synthesizer = MissDiffSynthesizer(
+        metadata, missing_data_strategy=strategy, missing_value_generation=holes, **settings
+    )
     return SDVSystem(synthesizer, table_name)
 
 
-def _build_sdv(class_name, metadata, table_name, settings, fill_first=False):
+def _build_sdv(
+    class_name, metadata, table_name, settings, fill_first=False, holes_from_column=False
+):
     from sdv import single_table
 
     synthesizer = getattr(single_table, class_name)(metadata, **settings)
-    return SDVSystem(synthesizer, table_name, fill_first=fill_first)
+    return SDVSystem(
+        synthesizer, table_name, fill_first=fill_first, holes_from_column=holes_from_column
+    )
 
 
 def _build_forest_diffusion(metadata, table_name, settings):
     return ForestDiffusionSystem(metadata, table_name, settings)
 
 
-def _build_tabular_argn(metadata, table_name, settings):
-    return TabularARGNSystem(table_name, settings)
+def _build_tabular_argn(metadata, table_name, settings, complete_rows=True):
+    return TabularARGNSystem(table_name, settings, complete_rows=complete_rows)
 
 
 @dataclass(frozen=True)
@@ -301,6 +353,20 @@ REGISTRY = {
     'diff_delete': SystemSpec(
         'Diff-delete', partial(_build_missdiff, 'drop'), diffusion=True, neural=True
     ),
+    'missdiff_learned': SystemSpec(
+        'MissDiff (learned holes)',
+        partial(_build_missdiff, 'mask', holes='learned'),
+        diffusion=True,
+        neural=True,
+        default=False,
+    ),
+    'missdiff_random': SystemSpec(
+        'MissDiff (random holes)',
+        partial(_build_missdiff, 'mask', holes='random'),
+        diffusion=True,
+        neural=True,
+        default=False,
+    ),
     'gaussian_copula': SystemSpec(
         'GaussianCopula', partial(_build_sdv, 'GaussianCopulaSynthesizer')
     ),
@@ -309,10 +375,20 @@ REGISTRY = {
         partial(_build_sdv, 'GaussianCopulaSynthesizer', fill_first=True),
         default=False,
     ),
+    'gaussian_copula_from_column': SystemSpec(
+        'GaussianCopula (from_column holes)',
+        partial(_build_sdv, 'GaussianCopulaSynthesizer', holes_from_column=True),
+        default=False,
+    ),
     'ctgan': SystemSpec('CTGAN', partial(_build_sdv, 'CTGANSynthesizer'), neural=True),
     'tvae': SystemSpec('TVAE', partial(_build_sdv, 'TVAESynthesizer'), neural=True),
     'forest_diffusion': SystemSpec('ForestDiffusion', _build_forest_diffusion),
     'tabular_argn': SystemSpec('TabularARGN', _build_tabular_argn, default=False),
+    'tabular_argn_holes': SystemSpec(
+        'TabularARGN (its holes)',
+        partial(_build_tabular_argn, complete_rows=False),
+        default=False,
+    ),
 }
 """Every benchmark system, by name, in the order of the result tables."""
 

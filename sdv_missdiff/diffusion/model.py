@@ -30,6 +30,30 @@ from sdv_missdiff.diffusion.training import Trainer, agree_on_seed, training_dev
 _FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
 
 
+class _WithoutLevels(torch.nn.Module):
+    """A denoiser whose logits of some one-hot levels are pushed out of reach.
+
+    Under masked categorical diffusion a one-hot block's outputs are the logits its levels are
+    drawn from, so a very low logit means the level is never drawn; the rest of the row sees
+    the same network.
+    """
+
+    def __init__(self, denoiser, excluded):
+        super().__init__()
+        self.denoiser = denoiser
+        self.register_buffer('excluded', excluded)
+        self.layout = denoiser.layout
+        self.conditional = denoiser.conditional
+
+    def forward(self, x, t, known_mask=None):
+        if known_mask is None:
+            output = self.denoiser(x, t)
+        else:
+            output = self.denoiser(x, t, known_mask)
+
+        return output.masked_fill(self.excluded, -1e4)
+
+
 class MaskedDiffusionModel:
     """VP diffusion over encoded table rows trained with a masked loss.
 
@@ -314,6 +338,19 @@ class MaskedDiffusionModel:
 
         self._generator = torch.Generator(device='cpu').manual_seed(int(random_state))
 
+    def uniform(self, shape):
+        """Uniform draws in [0, 1) from the sampling generator, which ``set_random_state`` seeds.
+
+        Args:
+            shape (tuple[int, ...]):
+                Shape of the draws.
+
+        Returns:
+            numpy.ndarray:
+                Float32 draws.
+        """
+        return torch.rand(shape, generator=self._generator).numpy()
+
     @torch.no_grad()
     def sample(
         self,
@@ -325,6 +362,7 @@ class MaskedDiffusionModel:
         guidance_scale=0.0,
         show_progress_bar=False,
         sampling_steps=None,
+        excluded_dimensions=None,
     ):
         """Draw rows by reverse diffusion; known cells (if any) are generated around.
 
@@ -359,6 +397,9 @@ class MaskedDiffusionModel:
             sampling_steps (int or None):
                 Reverse steps of this call. Defaults to ``None`` (the model's
                 ``sampling_steps``).
+            excluded_dimensions (numpy.ndarray or None):
+                Boolean mask of one-hot dimensions whose level no generated cell may take (a
+                known cell keeps its own). Defaults to ``None``.
 
         Returns:
             numpy.ndarray:
@@ -372,6 +413,7 @@ class MaskedDiffusionModel:
             check_integer('sampling_steps', sampling_steps, error=ValueError)
             sampler = self.make_sampler(int(sampling_steps))
 
+        denoiser, excluded = self._denoiser_without(excluded_dimensions)
         noise = CPUNoise(self._generator, self.device)
         progress_bar = tqdm(
             total=math.ceil(num_rows / batch_size) * len(sampler.timesteps),
@@ -389,7 +431,7 @@ class MaskedDiffusionModel:
                 )
 
             rows = sampler.sample(
-                self.denoiser,
+                denoiser,
                 stop - start,
                 (self._lower, self._upper),
                 noise,
@@ -398,6 +440,11 @@ class MaskedDiffusionModel:
                 guidance_scale=float(guidance_scale),
                 progress_bar=progress_bar,
             )
+            if excluded is not None:
+                # Gaussian one-hot blocks are decoded by their argmax: keep it off these levels.
+                generated = excluded if known is None else excluded & ~known[1].bool()
+                rows = rows.masked_fill(generated, -torch.inf)
+
             chunks.append(rows.cpu().numpy())
 
         progress_bar.close()
@@ -406,6 +453,14 @@ class MaskedDiffusionModel:
 
         return np.concatenate(chunks)
 
+    def _denoiser_without(self, excluded_dimensions):
+        """The denoiser to sample with, and the excluded dimensions on the device (or None)."""
+        if excluded_dimensions is None or not np.any(excluded_dimensions):
+            return self.denoiser, None
+
+        excluded = torch.as_tensor(np.asarray(excluded_dimensions, dtype=bool)).to(self.device)
+        return _WithoutLevels(self.denoiser, excluded), excluded
+
     @property
     def guesses_levels(self):
         """bool: Whether :meth:`most_likely_levels` applies (a conditional, masked model)."""
@@ -413,7 +468,13 @@ class MaskedDiffusionModel:
 
     @torch.no_grad()
     def most_likely_levels(
-        self, known_values, known_mask, num_passes=4, batch_size=20_000, guidance_scale=0.0
+        self,
+        known_values,
+        known_mask,
+        num_passes=4,
+        batch_size=20_000,
+        guidance_scale=0.0,
+        excluded_dimensions=None,
     ):
         """Rows whose unknown one-hot cells hold their most likely level given the known cells.
 
@@ -436,6 +497,9 @@ class MaskedDiffusionModel:
                 Rows at once. Defaults to 20,000.
             guidance_scale (float):
                 Classifier-free guidance weight. Defaults to 0.
+            excluded_dimensions (numpy.ndarray or None):
+                Boolean mask of one-hot dimensions whose level no unknown cell may take.
+                Defaults to ``None``.
 
         Returns:
             numpy.ndarray:
@@ -455,6 +519,7 @@ class MaskedDiffusionModel:
 
         sampler = self.sampler
         blocks = sampler.one_hot_blocks
+        denoiser, _ = self._denoiser_without(excluded_dimensions)
         noise = CPUNoise(self._generator, self.device)
         chunks = []
         for start in range(0, len(known_values), batch_size):
@@ -462,7 +527,7 @@ class MaskedDiffusionModel:
             mask = torch.as_tensor(known_mask[start : start + batch_size], dtype=torch.float32)
             known = (values.to(self.device), mask.to(self.device))
             probabilities = sum(
-                sampler.level_probabilities(self.denoiser, known, noise, float(guidance_scale))
+                sampler.level_probabilities(denoiser, known, noise, float(guidance_scale))
                 for _ in range(num_passes)
             )
             guessed = blocks.write_levels(probabilities.argmax(dim=2))

@@ -15,8 +15,15 @@ from sdv_missdiff.evaluation._utils import (
     get_table,
     get_table_metadata,
 )
+from sdv_missdiff.evaluation.missingness_patterns import pattern_row, prediction_rows
 
-COMPONENTS = ('Missing Rate', 'Co-Missingness', 'Missingness Dependence')
+COMPONENTS = (
+    'Missing Rate',
+    'Co-Missingness',
+    'Missingness Dependence',
+    'Missingness Patterns',
+    'Missingness Prediction',
+)
 _NUM_BINS = 5
 _MAX_CATEGORIES = 10
 _MISSING_BIN = '<missing>'
@@ -109,7 +116,7 @@ def _dependence_row(column, other, real_missing, synthetic_missing, real_bins, s
 def missingness_details(real_data, synthetic_data, metadata=None):
     """Compute the per-column and per-pair rows of the missingness-fidelity metric.
 
-    Three components, each scored in [0, 1] per row (1 = reproduced exactly):
+    Five components, each scored in [0, 1] per row (1 = reproduced exactly):
 
     * ``'Missing Rate'`` (one row per column): ``1 - |rate_real - rate_synthetic|``.
     * ``'Co-Missingness'`` (one row per pair of columns with missing values in the real data):
@@ -122,6 +129,15 @@ def missingness_details(real_data, synthetic_data, metadata=None):
       ``1 - sum_k w_k |p_real(k) - p_synthetic(k)|``, ``p(k)`` the first column's missing rate
       in bin ``k`` and ``w_k`` the real share of the bin. ``Real`` and ``Synthetic`` hold the
       strength of the dependence, ``sum_k w_k |p(k) - p|``, in each table.
+    * ``'Missingness Patterns'`` (one row): ``1 - TV`` between the real and synthetic
+      frequencies of the row patterns (which set of columns is missing in a row); ``Real`` and
+      ``Synthetic`` hold the number of distinct patterns.
+    * ``'Missingness Prediction'`` (one row per column with holes in the real data): how well
+      the other columns (binned as above, holes included) predict that the column is missing,
+      as the AUROC on half of the real rows of a classifier trained on the other half
+      (``Real``) and of one trained on the synthetic rows (``Synthetic``); the score is
+      ``1 - |Real - Synthetic|``. Holes sprinkled at random score about 0.5 when the real
+      holes are predictable.
 
     Args:
         real_data (pandas.DataFrame):
@@ -194,6 +210,9 @@ def missingness_details(real_data, synthetic_data, metadata=None):
                         )
                     )
 
+        rows.append(pattern_row(real_missing, synthetic_missing))
+        rows.extend(prediction_rows(columns, real_missing, synthetic_missing, bins))
+
     return pd.DataFrame(
         rows, columns=['Component', 'Column 1', 'Column 2', 'Real', 'Synthetic', 'Score']
     )
@@ -207,9 +226,11 @@ def _aggregate(details):
 class MissingnessFidelity(SingleTableMetric):
     """SDMetrics-style single-table metric: how well the missingness pattern is reproduced.
 
-    The score is the mean of three component scores, each the mean of its rows in
-    :func:`missingness_details`: per-column missing rates, pairwise co-missingness, and the
-    dependence of each column's missingness on the other columns' values. Components with no
+    The score is the mean of five component scores, each the mean of its rows in
+    :func:`missingness_details`: per-column missing rates, pairwise co-missingness, the
+    dependence of each column's missingness on the other columns' values, the frequencies of
+    whole-row patterns of holes, and how well the other columns predict each column's holes.
+    Components with no
     row (for example co-missingness when at most one real column has missing values) are left
     out. 1 means the missing rates, their correlations and their conditional rates all match.
 
@@ -298,12 +319,13 @@ class MissingnessFidelityResult:
         ``'Missing Rate'``: real and synthetic missing rate per column (bars).
         ``'Co-Missingness'`` and ``'Missingness Dependence'``: heatmap of the row scores (for
         dependence, rows are the columns whose missingness is explained, columns the
-        explaining columns).
+        explaining columns). ``'Missingness Prediction'``: real-trained and synthetic-trained
+        AUROC per column (bars). ``'Missingness Patterns'``: number of distinct patterns of
+        holes in each table (bars).
 
         Args:
             component (str):
-                One of ``'Missing Rate'``, ``'Co-Missingness'``, ``'Missingness Dependence'``.
-                Defaults to ``'Missing Rate'``.
+                One of ``COMPONENTS``. Defaults to ``'Missing Rate'``.
 
         Returns:
             plotly.graph_objects.Figure:
@@ -316,7 +338,7 @@ class MissingnessFidelityResult:
 
         rows = self.details[self.details['Component'] == component]
         title = f'{component} (Average Score={rows["Score"].mean():.2f})'
-        if component == 'Missing Rate':
+        if component in ('Missing Rate', 'Missingness Prediction', 'Missingness Patterns'):
             figure = go.Figure(
                 [
                     go.Bar(name='Real', x=rows['Column 1'], y=rows['Real'], marker_color='#000036'),
@@ -328,8 +350,16 @@ class MissingnessFidelityResult:
                     ),
                 ]
             )
+            axis_titles = {
+                'Missing Rate': 'Missing rate',
+                'Missingness Prediction': 'AUROC on real rows',
+                'Missingness Patterns': 'Distinct patterns',
+            }
             figure.update_layout(
-                barmode='group', title=title, yaxis_title='Missing rate', plot_bgcolor='white'
+                barmode='group',
+                title=title,
+                yaxis_title=axis_titles[component],
+                plot_bgcolor='white',
             )
             return figure
 

@@ -20,25 +20,31 @@ from sdv_missdiff.benchmark.systems import (
 
 TABLE = 'bayesian_network'
 EXPECTED = {
-    # name: (synthesizer class, missing_data_strategy of MissDiff, fills the holes first)
-    'missdiff': ('MissDiffSynthesizer', 'mask', False),
-    'diff_mean': ('MissDiffSynthesizer', 'mean', False),
-    'diff_delete': ('MissDiffSynthesizer', 'drop', False),
-    'gaussian_copula': ('GaussianCopulaSynthesizer', None, False),
-    'gaussian_copula_imputed': ('GaussianCopulaSynthesizer', None, True),
-    'ctgan': ('CTGANSynthesizer', None, False),
-    'tvae': ('TVAESynthesizer', None, False),
+    # name: (synthesizer class, missing_data_strategy of MissDiff, fills the holes first,
+    #        missing_value_generation of MissDiff or holes_from_column of SDV)
+    'missdiff': ('MissDiffSynthesizer', 'mask', False, None),
+    'diff_mean': ('MissDiffSynthesizer', 'mean', False, None),
+    'diff_delete': ('MissDiffSynthesizer', 'drop', False, None),
+    'missdiff_learned': ('MissDiffSynthesizer', 'mask', False, 'learned'),
+    'missdiff_random': ('MissDiffSynthesizer', 'mask', False, 'random'),
+    'gaussian_copula': ('GaussianCopulaSynthesizer', None, False, False),
+    'gaussian_copula_imputed': ('GaussianCopulaSynthesizer', None, True, False),
+    'gaussian_copula_from_column': ('GaussianCopulaSynthesizer', None, False, True),
+    'ctgan': ('CTGANSynthesizer', None, False, False),
+    'tvae': ('TVAESynthesizer', None, False, False),
 }
+OPTIONAL = {'gaussian_copula_imputed', 'gaussian_copula_from_column', 'missdiff_learned'}
+OPTIONAL |= {'missdiff_random', 'tabular_argn', 'tabular_argn_holes'}
 
 
 def test_registry_holds_every_system_of_the_cli_scripts_and_demo():
     # Assert
-    assert SYSTEMS == tuple(REGISTRY) == (*EXPECTED, 'forest_diffusion', 'tabular_argn')
-    assert DIFFUSION_SYSTEMS == ('missdiff', 'diff_mean', 'diff_delete')
+    assert SYSTEMS == tuple(REGISTRY)
+    assert set(SYSTEMS) == {*EXPECTED, 'forest_diffusion', 'tabular_argn', 'tabular_argn_holes'}
+    diffusion = ('missdiff', 'diff_mean', 'diff_delete', 'missdiff_learned', 'missdiff_random')
+    assert DIFFUSION_SYSTEMS == diffusion
     assert NEURAL_SYSTEMS == DIFFUSION_SYSTEMS + ('ctgan', 'tvae')
-    assert 'gaussian_copula_imputed' not in DEFAULT_SYSTEMS
-    assert 'tabular_argn' not in DEFAULT_SYSTEMS
-    assert set(DEFAULT_SYSTEMS) == set(SYSTEMS) - {'gaussian_copula_imputed', 'tabular_argn'}
+    assert set(DEFAULT_SYSTEMS) == set(SYSTEMS) - OPTIONAL
     assert LABELS['missdiff'] == 'MissDiff'
     assert set(LABELS) == set(SYSTEMS)
 
@@ -46,7 +52,7 @@ def test_registry_holds_every_system_of_the_cli_scripts_and_demo():
 @pytest.mark.parametrize('name', list(EXPECTED))
 def test_make_system_builds_the_registered_synthesizer(name):
     # Setup
-    class_name, strategy, fill_first = EXPECTED[name]
+    class_name, strategy, fill_first, holes = EXPECTED[name]
     settings = {'epochs': 1} if name in NEURAL_SYSTEMS else {}
 
     # Run
@@ -59,7 +65,10 @@ def test_make_system_builds_the_registered_synthesizer(name):
     assert system.fill_first is fill_first
     if strategy is not None:
         assert system.synthesizer.missing_data_strategy == strategy
+        assert system.synthesizer.missing_value_generation == holes
         assert system.synthesizer.epochs == 1
+    else:
+        assert system.holes_from_column is holes
 
 
 def test_make_system_forest_diffusion_needs_no_import_to_be_built():

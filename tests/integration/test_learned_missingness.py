@@ -1,0 +1,133 @@
+"""Holes that follow the row: missing_value_generation='learned' against 'random' and None."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sdv.metadata import Metadata
+from sdv.sampling import Condition
+
+from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.synthesizer import MissDiffSynthesizer
+
+COLUMNS = {'kind': 'categorical', 'hours': 'numerical', 'job': 'categorical', 'age': 'numerical'}
+
+
+def _structural_table(num_rows=1500, seed=0):
+    """Hours and a job exist only for workers: both are missing for every retired person."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(['worker', 'retired'], num_rows, p=[0.6, 0.4])
+    working = kind == 'worker'
+    return pd.DataFrame(
+        {
+            'kind': kind,
+            'hours': np.where(working, rng.normal(40, 5, num_rows), np.nan),
+            'job': np.where(working, rng.choice(['x', 'y', 'z'], num_rows), None).astype(object),
+            'age': np.where(working, rng.normal(40, 10, num_rows), rng.normal(70, 5, num_rows)),
+        }
+    )
+
+
+def _metadata():
+    columns = {name: {'sdtype': sdtype} for name, sdtype in COLUMNS.items()}
+    return Metadata.load_from_dict({'tables': {'t': {'columns': columns}}})
+
+
+def _fit(generation):
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    synthesizer = MissDiffSynthesizer(
+        _metadata(), missing_value_generation=generation, epochs=60, enable_gpu=False
+    )
+    synthesizer.fit({'t': _structural_table()})
+    synthesizer.set_random_state(0)
+    return synthesizer
+
+
+@pytest.fixture(scope='module')
+def learned():
+    return _fit('learned')
+
+
+def test_learned_holes_follow_the_category(learned):
+    # Run
+    sampled = learned.sample(2000)['t']
+
+    # Assert: >= 95% of rows have their holes where the category says (measured 0.97)
+    retired = sampled['kind'] == 'retired'
+    assert (sampled['hours'].isna() == retired).mean() >= 0.95
+    assert (sampled['job'].isna() == retired).mean() >= 0.95
+    assert retired.mean() == pytest.approx(0.4, abs=0.05)
+    assert sampled['age'].notna().all() and sampled['kind'].notna().all()
+    assert sampled['hours'].dtype == float
+
+
+def test_random_holes_keep_the_rates_but_not_the_meaning():
+    # Run
+    sampled = _fit('random').sample(2000)['t']
+
+    # Assert
+    retired = sampled['kind'] == 'retired'
+    assert sampled['hours'].isna().mean() == pytest.approx(0.4, abs=0.05)
+    assert (sampled['hours'].isna() == retired).mean() < 0.7
+
+
+def test_conditions_and_known_holes_under_learned(learned):
+    # Run
+    retired = learned.sample_from_conditions([Condition({'kind': 'retired'}, 200)])['t']
+    workers = learned.sample_from_conditions([Condition({'kind': 'worker'}, 200)])['t']
+    no_job = learned.sample_remaining_columns(pd.DataFrame({'job': [np.nan] * 200}))['t']
+    with_job = learned.sample_remaining_columns(pd.DataFrame({'job': ['x'] * 200}))['t']
+
+    # Assert: a known NaN asks for rows with that hole, a known value for rows without it
+    assert retired['hours'].isna().mean() >= 0.95
+    assert workers['hours'].notna().mean() >= 0.95
+    assert (no_job['kind'] == 'retired').mean() >= 0.95
+    assert no_job['job'].isna().all()
+    assert (with_job['kind'] == 'worker').mean() >= 0.95
+    assert with_job['hours'].notna().mean() >= 0.95
+
+
+def test_impute_fills_every_hole_with_a_real_level(learned):
+    # Setup
+    table = _structural_table(300, seed=1)
+
+    # Run
+    one_draw = learned.impute(table)
+    best_guess = learned.impute(table, point_estimate=True)
+
+    # Assert
+    for imputed in (one_draw, best_guess):
+        assert imputed.notna().all().all()
+        assert set(imputed['job']) <= {'x', 'y', 'z'}
+        pd.testing.assert_series_equal(imputed['age'], table['age'])
+
+
+def test_learned_synthesizer_pickles(learned, tmp_path):
+    # Setup
+    learned.set_random_state(3)
+    expected = learned.sample(50)['t']
+
+    # Run
+    path = tmp_path / 'learned.pkl'
+    learned.save(path)
+    with open(path, 'rb') as handle:
+        loaded = pickle.load(handle)
+
+    loaded.set_random_state(3)
+
+    # Assert
+    pd.testing.assert_frame_equal(loaded.sample(50)['t'], expected)
+
+
+def test_invalid_missing_value_generation():
+    # Run and assert
+    with pytest.raises(MissDiffInputError, match='missing_value_generation'):
+        MissDiffSynthesizer(_metadata(), missing_value_generation='from_column')
+
+    with pytest.raises(MissDiffInputError, match="missing_data_strategy='drop'"):
+        MissDiffSynthesizer(
+            _metadata(), missing_value_generation='learned', missing_data_strategy='drop'
+        )
