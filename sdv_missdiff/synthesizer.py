@@ -23,6 +23,7 @@ from sdv_missdiff.conditional import ConditionalSamplingMixin
 from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
+from sdv_missdiff.diffusion.model import SAMPLER_CHOICES
 from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
 from sdv_missdiff.encoding import (
     MAX_ONE_HOT_LEVELS,
@@ -111,11 +112,23 @@ class MissDiffSynthesizer(
             left out of the loss). This is what conditional sampling and :meth:`impute` use;
             0 trains the paper's unconditional model and imposes known cells by inpainting
             (replacement) instead. From 0 to 1. Defaults to 0.5.
+        sampler (str):
+            How the reverse steps move numerical and datetime dimensions: ``'ddim'`` (DDIM
+            steps, Song et al. 2021, with a little noise: ``eta=0.3``), ``'ancestral'`` (the
+            paper's Algorithm 2) or ``'auto'``: DDIM for rows generated from nothing
+            (``sample``), ancestral steps around known cells (``impute``, conditions,
+            ``sample_remaining_columns``), where DDIM's best guesses were worse. On Adult
+            (16,000 rows) 30 DDIM steps matched the quality of 50 ancestral ones (0.976) with
+            higher XGBoost accuracy (0.845 against 0.839) in 57% of the time; the best-guess
+            imputation's normalised RMSE was 0.1011 with deterministic DDIM steps against
+            0.0970 (see ``benchmarks/results/speed``). A model trained far too briefly drifts
+            more with DDIM steps than with ancestral ones. Categorical cells are revealed the
+            same way by all of them. Defaults to ``'auto'``.
         sampling_steps (int or None):
-            Number of reverse steps of the ancestral sampler, evenly spaced over the steps that
-            still hold signal (the paper's schedule leaves none past step 78 of 100, so sampling
-            starts there). ``None`` takes every such step. Defaults to 50, the setting of the
-            committed Adult benchmark (``benchmarks/results/adult``).
+            Number of reverse steps, evenly spaced over the steps that still hold signal (the
+            paper's schedule leaves none past step 78 of 100, so sampling starts there).
+            ``None`` takes each sampler's own: 30 DDIM steps, 50 ancestral ones. Defaults to
+            ``None``.
         categorical_diffusion (str):
             How categorical, boolean and ordinal columns with one-hot blocks are diffused:
             ``'masked'`` hides cells at a rate that grows with the noise level and trains the
@@ -155,7 +168,8 @@ class MissDiffSynthesizer(
             ``'learned'`` a known NaN asks for rows where that cell is missing. ``impute``
             fills every hole in every mode. Defaults to ``None``.
         verbose (bool):
-            Show a progress bar with the running loss while fitting. Defaults to ``False``.
+            Show progress bars: the running loss, steps per second and time left while
+            fitting, and the reverse steps while sampling and imputing. Defaults to ``False``.
         enable_gpu (bool):
             Use CUDA (then Apple MPS) when present, else the CPU. Defaults to ``True``.
     """
@@ -191,7 +205,8 @@ class MissDiffSynthesizer(
         column_balance=1.0,
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         conditional_share=0.5,
-        sampling_steps=50,
+        sampler='auto',
+        sampling_steps=None,
         prediction_target='epsilon',
         categorical_diffusion='masked',
         validation_share=None,
@@ -226,6 +241,7 @@ class MissDiffSynthesizer(
         if num_timesteps < 2:
             raise MissDiffInputError("Invalid value for 'num_timesteps': it must be at least 2.")
 
+        check_choice('sampler', sampler, SAMPLER_CHOICES, error=MissDiffInputError)
         if sampling_steps is not None:
             check_positive_int('sampling_steps', sampling_steps, error=MissDiffInputError)
             if sampling_steps > num_timesteps:
@@ -305,6 +321,7 @@ class MissDiffSynthesizer(
         self.column_balance = column_balance
         self.max_one_hot_levels = max_one_hot_levels
         self.conditional_share = conditional_share
+        self.sampler = sampler
         self.sampling_steps = sampling_steps
         self.prediction_target = prediction_target
         self.categorical_diffusion = categorical_diffusion
@@ -399,6 +416,8 @@ class MissDiffSynthesizer(
             learning_rate=self.learning_rate,
             conditional_share=self.conditional_share,
             sampling_steps=self.sampling_steps,
+            # Synthesizers saved before the sampler was a choice keep the paper's steps.
+            sampler=getattr(self, 'sampler', 'ancestral'),
             prediction_target=self.prediction_target,
             categorical_diffusion=self.categorical_diffusion,
             validation_share=self._resolve_validation_share(len(training_data)),
@@ -463,7 +482,8 @@ class MissDiffSynthesizer(
             given = pd.DataFrame(True, index=known.index, columns=known.columns)
             return self._with_holes(self._inpaint(self._holes.prepare(known, given)))
 
-        return self._with_holes(self._encoder.reverse_transform(self._model.sample(num_rows)))
+        rows = self._model.sample(num_rows, show_progress_bar=bool(getattr(self, 'verbose', False)))
+        return self._with_holes(self._encoder.reverse_transform(rows))
 
     def set_random_state(self, random_state):
         """Seed every sampled column, ids and PII included, so a seed gives the same rows.

@@ -8,13 +8,14 @@ protocol), ``objective`` (the masked loss), ``samplers`` (reverse diffusion and 
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, masked_noise_loss
-from sdv_missdiff.diffusion.samplers import AncestralSampler
+from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError
 
 __all__ = (
     'AncestralSampler',
     'ColumnLayout',
+    'DDIMSampler',
     'Denoiser',
     'MLPDenoiser',
     'MaskedDenoisingObjective',

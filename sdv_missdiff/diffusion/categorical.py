@@ -35,12 +35,13 @@ class OneHotBlocks:
             dims[span] = True
 
         self.dimensions = dims.to(device)
-        index = torch.full((layout.num_dimensions,), -1, dtype=torch.long)
+        # Which block owns each dimension as a (blocks, dimensions) 0/1 matrix: one product
+        # spreads a per-cell flag onto its dimensions (a masked assignment cost more per step).
+        owner = torch.zeros((len(self.spans), layout.num_dimensions))
         for block, span in enumerate(self.spans):
-            index[span] = block
+            owner[block, span] = 1.0
 
-        # Block of each one-hot dimension, to spread a per-cell flag onto its dimensions.
-        self._block_of_dimension = index[dims].to(device)
+        self._owner = owner.to(device)
         # The dimensions of every block side by side, padded to the widest block, so that all
         # blocks are scored and drawn by a few tensor operations, not a loop over columns.
         widest = max((span.stop - span.start for span in self.spans), default=0)
@@ -77,11 +78,7 @@ class OneHotBlocks:
 
     def spread(self, cells):
         """Spread a ``(rows, blocks)`` flag onto a ``(rows, dimensions)`` mask (other dims 0)."""
-        mask = torch.zeros(
-            (cells.shape[0], len(self.dimensions)), dtype=cells.dtype, device=cells.device
-        )
-        mask[:, self.dimensions] = cells[:, self._block_of_dimension]
-        return mask
+        return (cells.to(self._owner.dtype) @ self._owner).to(cells.dtype)
 
     def cells(self, mask):
         """Whether each one-hot cell is set in a ``(rows, dimensions)`` mask (its first dim)."""

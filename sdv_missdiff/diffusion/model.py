@@ -22,9 +22,16 @@ from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
-from sdv_missdiff.diffusion.samplers import AncestralSampler, CPUNoise, value_bounds
+from sdv_missdiff.diffusion.samplers import SAMPLERS, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, agree_on_seed, training_device
+
+# What ``sampler`` may name: a sampler of ``SAMPLERS``, or 'auto' (DDIM steps for rows generated
+# from nothing, ancestral steps around known cells, where DDIM's best guesses were worse).
+SAMPLER_CHOICES = ('auto', *SAMPLERS)
+# Reverse steps of each sampler when ``sampling_steps`` is None (Adult, 16,000 rows: 30 DDIM
+# steps scored above 50 ancestral ones; see benchmarks/results/speed/README.md).
+DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30}
 
 # Tensors fitted to the data, moved with the model between devices.
 _FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
@@ -89,7 +96,8 @@ class MaskedDiffusionModel:
             Decay of the exponential moving average of the weights used for sampling; ``None``
             samples with the raw weights. Defaults to 0.995.
         sampling_steps (int or None):
-            Reverse steps; fewer than ``T`` uses evenly spaced steps. ``None`` means ``T``.
+            Reverse steps; fewer than ``T`` uses evenly spaced steps. ``None`` takes the
+            sampler's own default (``DEFAULT_SAMPLING_STEPS``: 50 ancestral, 30 DDIM).
             Defaults to ``None``.
         verbose (bool):
             Show a progress bar with the running loss. Defaults to ``False``.
@@ -117,6 +125,10 @@ class MaskedDiffusionModel:
             Whether a conditional denoiser is told which cells are missing from each training
             row (see ``MaskedDenoisingObjective``). ``None``: told under Gaussian categorical
             diffusion, not told under masked. Defaults to ``None``.
+        sampler (str):
+            Reverse step of the Gaussian dimensions: ``'ancestral'`` (the paper's Algorithm
+            2), ``'ddim'`` (deterministic DDIM) or ``'auto'`` (DDIM for rows generated from
+            nothing, ancestral around known cells). Defaults to ``'ancestral'``.
     """
 
     def __init__(
@@ -142,7 +154,13 @@ class MaskedDiffusionModel:
         validation_share=0.0,
         patience=5,
         show_missing=None,
+        sampler='ancestral',
     ):
+        if sampler not in SAMPLER_CHOICES:
+            raise ValueError(
+                f"Invalid value {sampler!r} for 'sampler'. Choose one of {list(SAMPLER_CHOICES)}."
+            )
+
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
         self.beta_max = beta_max
@@ -164,6 +182,7 @@ class MaskedDiffusionModel:
         self.validation_share = validation_share
         self.patience = patience
         self.show_missing = show_missing
+        self.sampler_name = sampler
         self.stopped_epoch = None
         self.validation_loss_values = []
         self.device = training_device(enable_gpu)
@@ -187,12 +206,36 @@ class MaskedDiffusionModel:
 
     @property
     def sampler(self):
-        """AncestralSampler: The reverse-diffusion sampler over ``sampling_steps`` steps."""
-        return self.make_sampler(self.sampling_steps)
+        """AncestralSampler: The sampler around known cells, over the model's steps."""
+        return self.make_sampler(known=True)
 
-    def make_sampler(self, sampling_steps):
-        """The reverse-diffusion sampler over ``sampling_steps`` steps (``None``: all)."""
-        return AncestralSampler(
+    def make_sampler(self, sampling_steps=None, known=True):
+        """The reverse-diffusion sampler of one call.
+
+        Args:
+            sampling_steps (int or None):
+                Reverse steps; ``None`` takes the model's ``sampling_steps``, and where that is
+                ``None`` too, the sampler's default (``DEFAULT_SAMPLING_STEPS``).
+            known (bool):
+                Whether the rows are generated around known cells, which decides the sampler
+                under ``sampler='auto'``. Defaults to ``True``.
+
+        Returns:
+            AncestralSampler:
+                The sampler (a ``DDIMSampler`` where DDIM steps were chosen).
+        """
+        name = getattr(self, 'sampler_name', None)
+        if name == 'auto':
+            name = 'ancestral' if known else 'ddim'
+
+        if sampling_steps is None:
+            sampling_steps = self.sampling_steps
+
+        if sampling_steps is None and name is not None:
+            sampling_steps = DEFAULT_SAMPLING_STEPS[name]
+
+        # Models saved before the sampler was a choice (no name) sample as they always did.
+        return SAMPLERS[name or 'ancestral'](
             self.schedule,
             respaced_timesteps(self.last_timestep, sampling_steps),
             self._velocity,
@@ -407,11 +450,11 @@ class MaskedDiffusionModel:
         """
         check_integer('num_resamples', num_resamples, error=ValueError)
         check_number('guidance_scale', guidance_scale, 0, what='0 or more', error=ValueError)
-        if sampling_steps is None:
-            sampler = self.sampler
-        else:
+        if sampling_steps is not None:
             check_integer('sampling_steps', sampling_steps, error=ValueError)
-            sampler = self.make_sampler(int(sampling_steps))
+            sampling_steps = int(sampling_steps)
+
+        sampler = self.make_sampler(sampling_steps, known=known_values is not None)
 
         denoiser, excluded = self._denoiser_without(excluded_dimensions)
         noise = CPUNoise(self._generator, self.device)

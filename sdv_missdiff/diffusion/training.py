@@ -144,8 +144,9 @@ class Trainer:
         check_every = max(1, round(VALIDATION_INTERVAL / steps_per_epoch))
         best_validation, best_state, checks_without_gain = math.inf, None, 0
         self.stopped_epoch, self.validation_loss_values = None, []
-        epochs = tqdm(range(self.epochs), disable=not self.verbose, desc='Loss: -')
-        for epoch in epochs:
+        # Counted in optimisation steps, so the bar shows steps/s and the time left.
+        progress = tqdm(total=total_steps, disable=not self.verbose, desc='Loss: -', unit='step')
+        for epoch in range(self.epochs):
             denoiser.train()
             order = torch.randperm(num_rows, generator=generator, device=device)
             if ranks is not None:
@@ -172,7 +173,8 @@ class Trainer:
             check_loss(epoch, epoch_loss, best_loss)
             best_loss = min(best_loss, epoch_loss)
             loss_values.append(epoch_loss)
-            epochs.set_description(f'Loss: {epoch_loss:.4f}')
+            progress.set_description(f'Loss: {epoch_loss:.4f}')
+            progress.update(steps_per_epoch)
             if validation is None or ((epoch + 1) % check_every and epoch + 1 < self.epochs):
                 continue
 
@@ -188,6 +190,7 @@ class Trainer:
                     self.stopped_epoch = epoch + 1
                     break
 
+        progress.close()
         trained = ema if ema is not None else denoiser
         if best_state is not None:
             trained.load_state_dict(best_state)

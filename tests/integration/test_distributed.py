@@ -13,7 +13,15 @@ from sdv.utils import load_synthesizer
 
 from sdv_missdiff import MissDiffSynthesizer
 
-SETTINGS = {'epochs': 30, 'batch_size': 100, 'denoiser_width': 64, 'denoiser_blocks': 2}
+# Ancestral steps: this briefly trained toy drifts more under DDIM steps, and the check is of
+# the weights DDP leaves, not of the sampler.
+SETTINGS = {
+    'epochs': 30,
+    'batch_size': 100,
+    'denoiser_width': 64,
+    'denoiser_blocks': 2,
+    'sampler': 'ancestral',
+}
 
 
 def _pair_table(num_rows=1_200, seed=0):

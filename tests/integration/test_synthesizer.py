@@ -39,6 +39,7 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'missing_data_strategy': 'impute'}, "'missing_data_strategy'"),
         ({'numerical_transform': 'log'}, "'numerical_transform'"),
         ({'sampling_steps': 200}, "'sampling_steps' \\(200\\) cannot exceed"),
+        ({'sampler': 'euler'}, "'sampler'. Choose one of \\['auto', 'ancestral', 'ddim'\\]"),
         ({'learning_rate': 0}, "'learning_rate'"),
         ({'beta_min': 0.6}, 'beta_min < beta_max'),
         ({'num_timesteps': 1}, "'num_timesteps'"),
@@ -108,6 +109,7 @@ def test_get_parameters_lists_every_argument():
     parameters = synthesizer.get_parameters()
     assert parameters['epochs'] == 7
     assert parameters['sampling_steps'] == 20
+    assert parameters['sampler'] == 'auto'
     assert parameters['missing_data_strategy'] == 'mask'
     assert parameters['enable_gpu'] is True
 
@@ -285,3 +287,21 @@ def test_with_a_datetime_format_sdv_names_the_column_itself():
     # Run and Assert
     with pytest.raises(InvalidDataError, match="datetime column 'when'"):
         synthesizer.fit({'t': data})
+
+
+def test_auto_sampler_takes_ddim_steps_for_new_rows_and_ancestral_ones_around_known_cells():
+    # Setup
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=2)
+    synthesizer.fit({'table': _numeric_table()})
+    model = synthesizer._model
+
+    # Run
+    new_rows = model.make_sampler(known=False)
+    around_known = model.make_sampler(known=True)
+    fixed = model.make_sampler(12, known=False)
+
+    # Assert: each sampler with its own default number of steps, or the one asked for.
+    assert type(new_rows).__name__ == 'DDIMSampler' and len(new_rows.timesteps) == 30
+    assert type(around_known).__name__ == 'AncestralSampler'
+    assert len(around_known.timesteps) == 50
+    assert len(fixed.timesteps) == 12

@@ -1,0 +1,260 @@
+"""Speed of MissDiff's defaults on the CPU, beside TabularARGN and the slower settings they replace.
+
+Tasks (``--tasks``):
+
+- ``adult``: Adult, 16,000 complete rows with 20% of the cells hidden MCAR-independently (seed 0,
+  the setting of ``benchmarks/adult_synthesizers.py``). MissDiff with its defaults is fitted
+  once; 16,000 rows are sampled with the default sampler and with the one it replaced
+  (``sampler='ancestral'``, 50 steps) from the same fit, each timed and scored (SDMetrics
+  quality against the complete rows, XGBoost on 4,000 real test rows). TabularARGN
+  (``mostlyai-engine``, defaults) is fitted and sampled in the same run when it is installed.
+- ``small``: tables under 1,000 rows: the Palmer penguins (``palmerpenguins``, 258 training
+  rows, natural holes) and Adult at 500 rows (20% MCAR), each fitted with MissDiff's defaults
+  and with ``--reference-epochs`` epochs, scored against held-out real rows.
+- ``profile``: where one epoch of the default fit on Adult-16k spends its time (torch
+  profiler, operators by self time).
+- ``sample``: load a saved synthesizer (``--load``) and sample ``--rows`` rows with
+  ``--sampler`` and ``--sampling-steps``: a whole process to time from outside.
+
+Timings are wall seconds of ``time.perf_counter`` around ``fit`` and ``sample`` on this machine,
+nothing else running; ``torch`` uses ``--threads`` threads. Results go to
+``benchmarks/results/speed/`` (a CSV and a markdown table per task).
+
+Usage::
+
+    python -m benchmarks.speed --tasks adult small profile --save /tmp/missdiff_adult.pkl
+"""
+
+import argparse
+import json
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.runner import fit_system, sample_system
+from sdv_missdiff.benchmark.systems import SystemNotInstalledError, make_system
+from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
+from sdv_missdiff.evaluation import quality_scores, score_synthetic
+from sdv_missdiff.missingness import simulate_missing
+
+RESULTS = Path(__file__).parent / 'results' / 'speed'
+TASKS = ('adult', 'small', 'profile', 'sample')
+# The sampler the defaults replaced, scored on the same fit.
+SLOW_SAMPLER = {'sampler': 'ancestral', 'sampling_steps': 50}
+
+
+def log(message):
+    """Print a time-stamped progress line."""
+    print(f'[{time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def timed(function, *args, **kwargs):
+    """Call ``function``; return its result and the wall seconds it took."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def sample_with(synthesizer, num_rows, sampler, sampling_steps, seed=0):
+    """Sample ``num_rows`` rows of a fitted MissDiff with another sampler (fit unchanged)."""
+    model = synthesizer._model
+    saved = model.sampler_name, model.sampling_steps
+    model.sampler_name, model.sampling_steps = sampler, sampling_steps
+    try:
+        synthesizer.set_random_state(seed)
+        return timed(synthesizer.sample, num_rows)
+    finally:
+        model.sampler_name, model.sampling_steps = saved
+
+
+def adult_task(args):
+    """Fit and sample Adult-16k: MissDiff's defaults, its slower sampler, TabularARGN."""
+    train, test = load_adult_split(16_000, 4_000, seed=0)
+    observed, _ = simulate_missing(train, 'mcar_independent', 0.2, seed=0)
+    metadata = get_adult_metadata()
+    rows = []
+
+    def scored(name, synthetic, fit_s, sample_s, extra=None):
+        scores = score_synthetic(train, synthetic, metadata, test_data=test, target='income')
+        row = {'system': name, 'fit_s': round(fit_s, 1), 'sample_s': round(sample_s, 2)}
+        row.update({key: round(value, 4) for key, value in scores.items()})
+        row.update(extra or {})
+        log(row)
+        return row
+
+    torch.manual_seed(0)
+    synthesizer = MissDiffSynthesizer(metadata)
+    _, fit_s = timed(synthesizer.fit, {ADULT_TABLE_NAME: observed})
+    steps = synthesizer._model.stopped_epoch or synthesizer._model.epochs
+    extra = {'epochs': steps}
+    if args.save:
+        synthesizer.save(args.save)
+
+    for seed in args.sample_seeds:
+        synthesizer.set_random_state(seed)
+        synthetic, sample_s = timed(synthesizer.sample, 16_000)
+        row = scored('missdiff (defaults: auto, 30 DDIM steps)', synthetic, fit_s, sample_s, extra)
+        rows.append({**row, 'sample_seed': seed})
+        synthetic, sample_s = sample_with(synthesizer, 16_000, seed=seed, **SLOW_SAMPLER)
+        row = scored('missdiff, 50 ancestral steps (before)', synthetic, fit_s, sample_s, extra)
+        rows.append({**row, 'sample_seed': seed})
+
+    if 'tabular_argn' in args.systems:
+        try:
+            system = make_system('tabular_argn', metadata, ADULT_TABLE_NAME)
+            fit_s = fit_system(system, observed, 0)
+        except SystemNotInstalledError as error:
+            log(f'tabular_argn skipped: {error}')
+            rows.append({'system': 'tabular_argn', 'status': f'not installed: {error}'})
+        else:
+            synthetic, sample_s = sample_system(system, 16_000)
+            rows.append({**scored('tabular_argn (defaults)', synthetic, fit_s, sample_s)})
+
+    return pd.DataFrame(rows)
+
+
+def load_small(name):
+    """``(train, holdout, metadata, table name)`` of a small table."""
+    if name == 'penguins':
+        from benchmarks.learned_missingness import load_setting
+
+        train, holdout, metadata, table_name = load_setting('penguins', 0, 0, 0.0)
+        return train, holdout, metadata, table_name
+
+    train, holdout = load_adult_split(500, 4_000, seed=0)
+    observed, _ = simulate_missing(train, 'mcar_independent', 0.2, seed=0)
+    return observed, holdout, get_adult_metadata(), ADULT_TABLE_NAME
+
+
+def small_task(args):
+    """Fit small tables with the defaults and with a long fixed budget, scored on held-out rows."""
+    rows = []
+    for name in args.small_tables:
+        try:
+            train, holdout, metadata, table_name = load_small(name)
+        except SystemExit as error:
+            rows.append({'table': name, 'status': str(error)})
+            continue
+
+        for label, arguments in (
+            ('defaults', {}),
+            (f'epochs={args.reference_epochs}', {'epochs': args.reference_epochs}),
+        ):
+            qualities, fits = [], []
+            for seed in args.fit_seeds:
+                torch.manual_seed(seed)
+                synthesizer = MissDiffSynthesizer(metadata, **arguments)
+                _, fit_s = timed(synthesizer.fit, {table_name: train})
+                synthesizer.set_random_state(seed)
+                synthetic = synthesizer.sample(len(holdout))
+                scores = quality_scores(holdout, synthetic, metadata)
+                qualities.append(scores['quality'])
+                fits.append(fit_s)
+                model = synthesizer._model
+                log(
+                    f'{name} {label} seed {seed}: fit {fit_s:.1f} s, quality '
+                    f'{scores["quality"]:.4f}, epochs {model.stopped_epoch or model.epochs}'
+                )
+
+            rows.append(
+                {
+                    'table': name,
+                    'rows': len(train),
+                    'setting': label,
+                    'fit_s_median': round(float(np.median(fits)), 1),
+                    'quality_mean': round(float(np.mean(qualities)), 4),
+                    'quality_per_seed': ' / '.join(f'{value:.4f}' for value in qualities),
+                }
+            )
+
+    return pd.DataFrame(rows)
+
+
+def profile_task(args):
+    """The operators one epoch of the default Adult-16k fit spends its time in."""
+    from torch.profiler import ProfilerActivity, profile
+
+    train, _ = load_adult_split(16_000, 4_000, seed=0)
+    observed, _ = simulate_missing(train, 'mcar_independent', 0.2, seed=0)
+    synthesizer = MissDiffSynthesizer(get_adult_metadata(), epochs=1)
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        torch.manual_seed(0)
+        synthesizer.fit({ADULT_TABLE_NAME: observed})
+
+    events = profiler.key_averages()
+    total = sum(event.self_cpu_time_total for event in events)
+    rows = [
+        {
+            'operator': event.key,
+            'self_ms': round(event.self_cpu_time_total / 1000, 1),
+            'share': round(event.self_cpu_time_total / total, 3),
+            'calls': event.count,
+        }
+        for event in sorted(events, key=lambda event: -event.self_cpu_time_total)[:15]
+    ]
+    log(f'one epoch: {total / 1e6:.2f} s of operator time')
+    return pd.DataFrame(rows)
+
+
+def sample_task(args):
+    """Load a saved synthesizer and sample from it: a whole process to time from outside."""
+    from sdv.utils import load_synthesizer
+
+    synthesizer = load_synthesizer(args.load)
+    steps = args.sampling_steps
+    synthetic, seconds = sample_with(synthesizer, args.rows, args.sampler, steps)
+    log(f'{len(synthetic[ADULT_TABLE_NAME])} rows in {seconds:.2f} s ({args.sampler}, {steps})')
+    return None
+
+
+def to_markdown(frame):
+    """A markdown table of ``frame``."""
+    header = '| ' + ' | '.join(frame.columns) + ' |'
+    rule = '|' + '---|' * len(frame.columns)
+    body = ['| ' + ' | '.join(str(value) for value in row) + ' |' for row in frame.to_numpy()]
+    return '\n'.join([header, rule, *body])
+
+
+def main():
+    """Run the tasks named on the command line and write their results."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tasks', nargs='+', default=['adult', 'small'], choices=TASKS)
+    parser.add_argument('--systems', nargs='+', default=['missdiff', 'tabular_argn'])
+    parser.add_argument('--sample-seeds', nargs='+', type=int, default=[0, 1])
+    parser.add_argument('--fit-seeds', nargs='+', type=int, default=[0, 1])
+    parser.add_argument('--small-tables', nargs='+', default=['penguins', 'adult_500'])
+    parser.add_argument('--reference-epochs', type=int, default=2_000)
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--save', help='Where the adult task saves its fitted MissDiff.')
+    parser.add_argument('--load', help='The saved synthesizer of the sample task.')
+    parser.add_argument('--rows', type=int, default=16_000)
+    parser.add_argument('--sampler', default='ddim')
+    parser.add_argument('--sampling-steps', type=int, default=None)
+    parser.add_argument('--output', default=str(RESULTS))
+    args = parser.parse_args()
+    warnings.filterwarnings('ignore')
+    torch.set_num_threads(args.threads)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    machine = f'{platform.machine()}, {torch.get_num_threads()} torch threads, device cpu'
+    for task in args.tasks:
+        log(f'task {task} ...')
+        frame = globals()[f'{task}_task'](args)
+        if frame is None:
+            continue
+
+        frame.to_csv(output / f'{task}.csv', index=False)
+        settings = {key: value for key, value in vars(args).items() if key != 'output'}
+        text = f'# {task}\n\nMachine: {machine}. Settings: `{json.dumps(settings)}`\n\n'
+        (output / f'{task}.md').write_text(text + to_markdown(frame) + '\n')
+        log(f'task {task}: written to {output}')
+
+
+if __name__ == '__main__':
+    main()
