@@ -442,7 +442,8 @@ def time_imputation(synthesizer, masked, num_rows):
         'seconds': round(seconds, 2),
         'torch_threads': torch.get_num_threads(),
         'load_average_1_5_15': ' / '.join(f'{value:.2f}' for value in os.getloadavg()),
-        'sampling_steps': synthesizer.sampling_steps or synthesizer.num_timesteps,
+        # impute takes ancestral steps around the known cells (its own default when None).
+        'sampling_steps': len(synthesizer._model.make_sampler(known=True).timesteps),
     }
 
 

@@ -36,7 +36,8 @@ class Trainer:
         epochs (int):
             Passes over the data.
         batch_size (int):
-            Rows per step (at most the number of rows).
+            Most rows per step: each epoch is split into the fewest steps of at most this
+            many rows, of near-equal size.
         learning_rate (float):
             Peak learning rate, decayed to 0 on a cosine over all steps.
         weight_decay (float):
@@ -131,6 +132,9 @@ class Trainer:
             objective_generator = torch.Generator(device=device).manual_seed(seed + rank)
 
         steps_per_epoch = math.ceil(share_rows / rank_batch)
+        # The epoch's rows split into steps of near-equal size (at most rank_batch): a ragged
+        # last batch (2 rows of a 258-row table) took a full-size step from a very noisy gradient.
+        bounds = [round(step * share_rows / steps_per_epoch) for step in range(steps_per_epoch + 1)]
         total_steps = steps_per_epoch * self.epochs
         parameters = list(denoiser.parameters())
         optimizer = make_optimizer(parameters, self.learning_rate, self.weight_decay, device)
@@ -153,8 +157,8 @@ class Trainer:
                 order = order[ranks[0] :: ranks[1]][:share_rows]
 
             epoch_loss = torch.zeros((), device=device)
-            for start in range(0, share_rows, rank_batch):
-                index = order[start : start + rank_batch]
+            for start, stop in zip(bounds[:-1], bounds[1:]):
+                index = order[start:stop]
                 loss = objective(network, values[index], observed[index], objective_generator)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -16,7 +16,7 @@ from sdv_missdiff import MissDiffSynthesizer
 # Ancestral steps: this briefly trained toy drifts more under DDIM steps, and the check is of
 # the weights DDP leaves, not of the sampler.
 SETTINGS = {
-    'epochs': 30,
+    'epochs': 40,
     'batch_size': 100,
     'denoiser_width': 64,
     'denoiser_blocks': 2,
