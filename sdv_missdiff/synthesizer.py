@@ -118,12 +118,12 @@ class MissDiffSynthesizer(
             paper's Algorithm 2) or ``'auto'``: DDIM for rows generated from nothing
             (``sample``), ancestral steps around known cells (``impute``, conditions,
             ``sample_remaining_columns``), where DDIM's best guesses were worse. On Adult
-            (16,000 rows) 30 DDIM steps matched the quality of 50 ancestral ones (0.976) with
-            higher XGBoost accuracy (0.845 against 0.839) in 57% of the time; the best-guess
-            imputation's normalised RMSE was 0.1011 with deterministic DDIM steps against
-            0.0970 (see ``benchmarks/results/speed``). A model trained far too briefly drifts
-            more with DDIM steps than with ancestral ones. Categorical cells are revealed the
-            same way by all of them. Defaults to ``'auto'``.
+            (16,000 rows) 30 DDIM steps matched the quality and XGBoost accuracy of 50
+            ancestral ones within the spread of two sample seeds in 55-64% of the time; the
+            best-guess imputation's normalised RMSE was 0.1011 with deterministic DDIM steps
+            against 0.0970 (see ``benchmarks/results/speed``). A model trained far too
+            briefly drifts more with DDIM steps than with ancestral ones. Categorical cells are
+            revealed the same way by all of them. Defaults to ``'auto'``.
         sampling_steps (int or None):
             Number of reverse steps, evenly spaced over the steps that still hold signal (the
             paper's schedule leaves none past step 78 of 100, so sampling starts there).
