@@ -312,15 +312,9 @@ class DDIMSampler(AncestralSampler):
     both with 30 steps instead of 50 (see ``benchmarks/results/speed/README.md``).
 
     Args:
-        schedule (VPSchedule):
-            The noise schedule, on the sampling device.
-        timesteps (numpy.ndarray):
-            Reverse steps in decreasing order (see ``respaced_timesteps``).
-        velocity (torch.Tensor or None):
-            Dimensions where the denoiser predicts the velocity. Defaults to ``None``.
-        one_hot_blocks (OneHotBlocks or None):
-            One-hot columns diffused by masking. Defaults to ``None``.
-        eta (float):
+        schedule, timesteps, velocity, one_hot_blocks:
+            As for :class:`AncestralSampler`.
+        eta (float or None):
             Share of the posterior's standard deviation added as fresh noise: 0 is
             deterministic DDIM, 1 the ancestral step with the posterior variance. Defaults to
             ``DDIM_ETA`` (0.3).
