@@ -27,9 +27,11 @@ def fitted():
     holes = np.random.default_rng(1).random(data.shape) < 0.2
     training = data.mask(holes)
     metadata = Metadata.detect_from_dataframes({'pair': training})
+    # 80 epochs: at 60 this small model's imputation error moved from 0.41 to 0.51 with the
+    # training seed's stream (limit 0.51); at 80 it is 0.30.
     synthesizer = MissDiffSynthesizer(
         metadata,
-        epochs=60,
+        epochs=80,
         batch_size=100,
         denoiser_width=64,
         denoiser_blocks=2,
