@@ -102,8 +102,7 @@ def adult_task(args):
     torch.manual_seed(0)
     synthesizer = MissDiffSynthesizer(metadata)
     _, fit_s = timed(synthesizer.fit, {ADULT_TABLE_NAME: observed})
-    steps = synthesizer._model.stopped_epoch or synthesizer._model.epochs
-    extra = {'epochs': steps}
+    extra = {'epochs': synthesizer._model.stopped_epoch or synthesizer._model.epochs}
     if args.save:
         synthesizer.save(args.save)
 

@@ -30,7 +30,7 @@ from sdv_missdiff.diffusion.training import Trainer, agree_on_seed, training_dev
 # from nothing, ancestral steps around known cells, where DDIM's best guesses were worse).
 SAMPLER_CHOICES = ('auto', *SAMPLERS)
 # Reverse steps of each sampler when ``sampling_steps`` is None (Adult, 16,000 rows: 30 DDIM
-# steps scored above 50 ancestral ones; see benchmarks/results/speed/README.md).
+# steps scored as 50 ancestral ones in about 60% of the time; benchmarks/results/speed/).
 DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30}
 
 # Tensors fitted to the data, moved with the model between devices.
@@ -127,8 +127,9 @@ class MaskedDiffusionModel:
             diffusion, not told under masked. Defaults to ``None``.
         sampler (str):
             Reverse step of the Gaussian dimensions: ``'ancestral'`` (the paper's Algorithm
-            2), ``'ddim'`` (deterministic DDIM) or ``'auto'`` (DDIM for rows generated from
-            nothing, ancestral around known cells). Defaults to ``'ancestral'``.
+            2), ``'ddim'`` (DDIM steps with ``samplers.DDIM_ETA`` of the posterior noise) or
+            ``'auto'`` (DDIM for rows generated from nothing, ancestral around known cells).
+            Defaults to ``'ancestral'``.
     """
 
     def __init__(

@@ -281,6 +281,9 @@ class AncestralSampler:
         if previous_alpha_bar >= 1:
             return x0
 
+        return self._step(x, x0, alpha_bar, previous_alpha_bar, noise)
+
+    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
         # Ancestral step (Algorithm 2) over the (possibly respaced) chain, written through the
         # predicted clean row; without clipping its mean is exactly Algorithm 2's. The step's
         # own beta is 1 - abar_t / abar_prev, which is beta_t itself when every step is taken.
@@ -324,12 +327,7 @@ class DDIMSampler(AncestralSampler):
         super().__init__(schedule, timesteps, velocity, one_hot_blocks)
         self.eta = DDIM_ETA if eta is None else float(eta)
 
-    def _reverse_step(self, x, x0, alpha_bar, previous_alpha_bar, bounds, noise):
-        lower, upper = bounds
-        x0 = torch.maximum(torch.minimum(x0, upper), lower)
-        if previous_alpha_bar >= 1:
-            return x0
-
+    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
         # The noise the clipped clean row implies, so that clipping also steers the path.
         implied_noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
         posterior_variance = (
