@@ -6,7 +6,7 @@ and SDV is imported when ``MissDiffSynthesizer`` is first asked for.
 
 __version__ = '0.1.0.dev0'
 
-__all__ = ('MissDiffSynthesizer',)
+__all__ = ('MissDiffSynthesizer', 'sampling_across_ranks')
 
 
 def __getattr__(name):
@@ -14,6 +14,11 @@ def __getattr__(name):
         from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
         return MissDiffSynthesizer
+
+    if name == 'sampling_across_ranks':
+        from sdv_missdiff.diffusion.training import sampling_across_ranks
+
+        return sampling_across_ranks
 
     raise AttributeError(f"module 'sdv_missdiff' has no attribute {name!r}")
 

@@ -10,7 +10,7 @@ from sdv_missdiff.diffusion.model import MaskedDiffusionModel
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, masked_noise_loss
 from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
-from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError
+from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError, sampling_across_ranks
 
 __all__ = (
     'AncestralSampler',
@@ -27,4 +27,5 @@ __all__ = (
     'masked_noise_loss',
     'quadratic_betas',
     'respaced_timesteps',
+    'sampling_across_ranks',
 )

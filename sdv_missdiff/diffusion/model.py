@@ -24,7 +24,14 @@ from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
 from sdv_missdiff.diffusion.samplers import SAMPLERS, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
-from sdv_missdiff.diffusion.training import Trainer, agree_on_seed, training_device
+from sdv_missdiff.diffusion.training import (
+    Trainer,
+    agree_on_seed,
+    gather_rows,
+    rank_share,
+    sampling_ranks,
+    training_device,
+)
 
 # What ``sampler`` may name: a sampler of ``SAMPLERS``, or 'auto' (DDIM steps for rows generated
 # from nothing, ancestral steps around known cells, where DDIM's best guesses were worse).
@@ -455,8 +462,50 @@ class MaskedDiffusionModel:
             check_integer('sampling_steps', sampling_steps, error=ValueError)
             sampling_steps = int(sampling_steps)
 
-        sampler = self.make_sampler(sampling_steps, known=known_values is not None)
+        options = {
+            'batch_size': batch_size,
+            'num_resamples': int(num_resamples),
+            'guidance_scale': float(guidance_scale),
+            'show_progress_bar': show_progress_bar,
+            'sampling_steps': sampling_steps,
+            'excluded_dimensions': excluded_dimensions,
+        }
+        ranks = sampling_ranks()
+        if ranks is None:
+            return self._sample_here(num_rows, known_values, known_mask, **options)
 
+        # Inside sampling_across_ranks: this rank draws its share from a seed all ranks agree on
+        # (drawn from the sampling generator, so set_random_state still decides the rows).
+        rank, size = ranks
+        seed = agree_on_seed(int(torch.randint(0, 2**62, (1,), generator=self._generator)))
+        start, stop = rank_share(num_rows, rank, size)
+        if known_values is not None:
+            known_values, known_mask = known_values[start:stop], known_mask[start:stop]
+
+        options['show_progress_bar'] = show_progress_bar and rank == 0
+        saved = self._generator
+        self._generator = torch.Generator(device='cpu').manual_seed(seed + rank)
+        try:
+            rows = self._sample_here(stop - start, known_values, known_mask, **options)
+        finally:
+            self._generator = saved
+
+        return gather_rows(rows)
+
+    def _sample_here(
+        self,
+        num_rows,
+        known_values,
+        known_mask,
+        batch_size,
+        num_resamples,
+        guidance_scale,
+        show_progress_bar,
+        sampling_steps,
+        excluded_dimensions,
+    ):
+        # sample's work on this process alone.
+        sampler = self.make_sampler(sampling_steps, known=known_values is not None)
         denoiser, excluded = self._denoiser_without(excluded_dimensions)
         noise = CPUNoise(self._generator, self.device)
         progress_bar = tqdm(
@@ -480,8 +529,8 @@ class MaskedDiffusionModel:
                 (self._lower, self._upper),
                 noise,
                 known=known,
-                num_resamples=int(num_resamples),
-                guidance_scale=float(guidance_scale),
+                num_resamples=num_resamples,
+                guidance_scale=guidance_scale,
                 progress_bar=progress_bar,
             )
             if excluded is not None:

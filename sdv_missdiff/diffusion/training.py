@@ -4,12 +4,16 @@ This is the one place that knows how the denoiser's weights are updated. Under `
 (``torch.distributed`` initialised before ``fit``), :class:`Trainer` wraps the denoiser in
 ``DistributedDataParallel``: every rank draws the same seed (:func:`agree_on_seed`), shuffles
 the rows alike and trains on its share of every epoch, a step's ``batch_size`` rows split over
-the ranks, so every rank ends with the same weights as the others.
+the ranks, so every rank ends with the same weights as the others. Inside
+:func:`sampling_across_ranks`, sampling is split over the ranks the same way.
 """
 
+import contextlib
+import contextvars
 import copy
 import math
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -19,6 +23,8 @@ from sdv_missdiff._device import get_device
 EXPLOSION_FACTOR = 100.0
 # With validation rows, their loss is checked about every this many optimisation steps.
 VALIDATION_INTERVAL = 200
+# Set inside ``sampling_across_ranks``: sampling is then a collective call of every rank.
+_SAMPLING_ACROSS_RANKS = contextvars.ContextVar('sampling_across_ranks', default=False)
 
 
 class TrainingDivergedError(RuntimeError):
@@ -241,6 +247,45 @@ def distributed_ranks():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
 
     return None
+
+
+@contextlib.contextmanager
+def sampling_across_ranks():
+    """Split every ``sample`` (and ``impute``) call inside the block over the torchrun ranks.
+
+    Each rank generates its share of the rows and every rank returns all of them, in the same
+    order, so sampling ``N`` rows on ``P`` processes costs about ``N / P`` rows of time. Every
+    rank must make the same calls inside the block (a call made by one rank alone waits for the
+    others forever); seed them alike (``set_random_state``) for identical rows on every rank.
+    Outside the block, or without ``torch.distributed`` initialised, sampling stays local.
+
+    Example::
+
+        with sampling_across_ranks():
+            synthetic = synthesizer.sample(1_000_000)  # on every rank of the torchrun job
+    """
+    token = _SAMPLING_ACROSS_RANKS.set(True)
+    try:
+        yield
+    finally:
+        _SAMPLING_ACROSS_RANKS.reset(token)
+
+
+def sampling_ranks():
+    """``(rank, world size)`` when sampling is to be split over ranks, else None."""
+    return distributed_ranks() if _SAMPLING_ACROSS_RANKS.get() else None
+
+
+def rank_share(num_rows, rank, size):
+    """``(start, stop)``: the contiguous near-equal share of ``num_rows`` rows of ``rank``."""
+    return round(rank * num_rows / size), round((rank + 1) * num_rows / size)
+
+
+def gather_rows(rows):
+    """Every rank's ``rows`` (numpy arrays), concatenated in rank order, on every rank."""
+    shares = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(shares, rows)
+    return np.concatenate(shares)
 
 
 def agree_on_seed(seed):

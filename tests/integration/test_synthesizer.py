@@ -64,8 +64,10 @@ def test_batch_size_none_is_refused():
         MissDiffSynthesizer(_metadata(_numeric_table()), batch_size=None)
 
 
-@pytest.mark.parametrize('num_rows, expected', [(16_000, 96), (1_000, 1_500), (500_000, 10)])
-def test_default_epochs_give_about_6000_steps(num_rows, expected):
+@pytest.mark.parametrize(
+    'num_rows, expected', [(16_000, 96), (4_000, 375), (1_000, 500), (258, 500), (500_000, 10)]
+)
+def test_default_epochs_give_about_6000_steps_at_most_500_epochs(num_rows, expected):
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
     assert synthesizer._resolve_epochs(num_rows) == expected
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)
@@ -74,25 +76,45 @@ def test_default_epochs_give_about_6000_steps(num_rows, expected):
 
 @pytest.mark.parametrize(
     'arguments, num_rows, expected',
-    [
-        ({}, 500, 0.1),
-        ({}, 1_999, 0.1),
-        ({}, 2_000, 0.0),
-        ({'epochs': 50}, 500, 0.0),
-        ({'validation_share': 0.2}, 16_000, 0.2),
-        ({'validation_share': 0.0}, 500, 0.0),
-    ],
+    [({}, 999, 128), ({}, 1_000, 256), ({}, 16_000, 256), ({'denoiser_width': 64}, 500, 64)],
 )
-def test_default_validation_share_holds_out_rows_of_small_tables(arguments, num_rows, expected):
+def test_default_width_is_narrower_for_tables_under_1000_rows(arguments, num_rows, expected):
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), **arguments)
-    assert synthesizer._resolve_validation_share(num_rows) == expected
+    assert synthesizer._resolve_width(num_rows) == expected
 
 
-def test_small_table_fit_stops_on_the_held_out_loss():
-    # Setup: 50 rows; the automatic budget (2,000 epochs) is far more than such a table needs.
+def test_small_table_fits_the_narrow_denoiser_on_every_row():
+    # Setup: 50 rows, defaults but for a short budget.
     torch.manual_seed(0)
     table = _numeric_table()
-    synthesizer = MissDiffSynthesizer(_metadata(table), denoiser_width=32, denoiser_blocks=1)
+    synthesizer = MissDiffSynthesizer(_metadata(table), epochs=2)
+
+    # Run
+    synthesizer.fit({'table': table})
+
+    # Assert: nothing held out, the 128-wide denoiser.
+    model = synthesizer._model
+    assert model.validation_share == 0.0 and model.stopped_epoch is None
+    assert model.hidden_dimensions == 128
+    assert model.denoiser.input_layer.out_features == 128
+
+
+@pytest.mark.parametrize(
+    'arguments, expected',
+    [({}, 0.0), ({'validation_share': None}, 0.0), ({'validation_share': 0.2}, 0.2)],
+)
+def test_validation_share_holds_out_only_when_asked(arguments, expected):
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), **arguments)
+    assert synthesizer._resolve_validation_share() == expected
+
+
+def test_fit_with_held_out_rows_stops_on_their_loss():
+    # Setup: 50 rows and 2,000 epochs, far more than such a table needs.
+    torch.manual_seed(0)
+    table = _numeric_table()
+    synthesizer = MissDiffSynthesizer(
+        _metadata(table), epochs=2_000, validation_share=0.1, denoiser_width=32, denoiser_blocks=1
+    )
 
     # Run
     synthesizer.fit({'table': table})

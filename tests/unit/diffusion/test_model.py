@@ -255,3 +255,21 @@ def test_sample_takes_its_own_number_of_steps():
     assert 20 <= len(calls) <= 21
     with pytest.raises(ValueError, match="'sampling_steps'"):
         model.sample(5, sampling_steps=0)
+
+
+def test_sampling_across_ranks_samples_as_before_in_one_process():
+    # Setup
+    from sdv_missdiff.diffusion.training import sampling_across_ranks
+
+    model = MaskedDiffusionModel(epochs=2, hidden_dimensions=16, num_blocks=1, enable_gpu=False)
+    model.fit(_correlated_rows(100), np.ones((100, 2), dtype=np.float32), seed=0)
+    model.set_random_state(0)
+    alone = model.sample(30)
+
+    # Run
+    model.set_random_state(0)
+    with sampling_across_ranks():
+        inside = model.sample(30)
+
+    # Assert
+    np.testing.assert_array_equal(inside, alone)
