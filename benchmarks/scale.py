@@ -15,10 +15,11 @@ whatever the size of the table it was fitted on).
 
 Usage::
 
-    python -m benchmarks.scale --rows 1000 16000 100000 1000000 --epochs-for 1000000=1
+    python -m benchmarks.scale --rows 1000 16000 100000 1000000 --sample-rows-for 1000000=100000
 
-``--epochs-for SIZE=EPOCHS`` overrides the automatic budget for one size (the default trains at
-least 10 epochs, which at 1M rows is about 39,000 steps: about 10 minutes on a 2-core CPU).
+``--epochs-for SIZE=EPOCHS`` overrides the automatic budget for one size (about 6,000 steps, at
+least one epoch: 2 epochs, 7,814 steps at 1M rows); ``--sample-rows-for SIZE=ROWS`` samples
+fewer rows than the table has (1M rows take minutes to sample on a 2-core CPU).
 Results go to ``benchmarks/results/scale/`` (``scale.csv`` and ``scale.md``).
 """
 

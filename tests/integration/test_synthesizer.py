@@ -65,7 +65,8 @@ def test_batch_size_none_is_refused():
 
 
 @pytest.mark.parametrize(
-    'num_rows, expected', [(16_000, 96), (4_000, 375), (1_000, 500), (258, 500), (500_000, 10)]
+    'num_rows, expected',
+    [(16_000, 96), (4_000, 375), (1_000, 500), (258, 500), (500_000, 4), (3_000_000, 1)],
 )
 def test_default_epochs_give_about_6000_steps_at_most_500_epochs(num_rows, expected):
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
