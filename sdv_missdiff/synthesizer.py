@@ -40,11 +40,13 @@ MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 # With epochs=None, train for about this many optimisation steps (1 to AUTO_MAX_EPOCHS epochs: at
 # 400,000 rows 6,252 steps scored as the 15,630 of the 10-epoch floor of before in 44% of the time).
 AUTO_TRAINING_STEPS = 6_000
-# Tables under ~2,800 rows reach this cap first: at 258-500 rows 500 epochs scored as high as 2,000
-# epochs with a held-out stop, or higher, in half the time (benchmarks/results/speed).
+# Tables under ~2,800 rows reach this cap first: on 500-row tables 500 epochs scored higher than
+# 2,000 with a held-out stop, on penguins 0.012 lower, in a fifth to a third of the time
+# (benchmarks/results/speed).
 AUTO_MAX_EPOCHS = 500
-# With denoiser_width=None, tables under this many training rows get the narrower denoiser: as good
-# on 258-500 rows and about twice as fast (at 4,000 rows the wide one scored higher).
+# With denoiser_width=None, tables under this many training rows get the narrower denoiser:
+# 0.002-0.012 below the wide one's quality on 258-500 rows in about half the fit time, under 10 s
+# (at 4,000 rows the wide one scored higher).
 SMALL_TABLE_ROWS = 1_000
 SMALL_TABLE_WIDTH = 128
 DEFAULT_WIDTH = 256
@@ -86,7 +88,8 @@ class MissDiffSynthesizer(
             Peak learning rate of AdamW, decayed to 0 on a cosine. Defaults to 2e-3.
         denoiser_width (int or None):
             Width of the denoiser's hidden layers. ``None`` picks 128 for tables under 1,000
-            training rows (as good there and about twice as fast to fit) and 256 otherwise.
+            training rows (0.002-0.012 below 256's quality there in about half the fit time)
+            and 256 otherwise.
             Defaults to ``None``.
         denoiser_blocks (int):
             Number of residual blocks of the denoiser. Defaults to 4.
@@ -156,9 +159,9 @@ class MissDiffSynthesizer(
             from 0 to 0.5: training stops once that loss has not improved for ``patience``
             checks (about every 200 steps) and keeps the best check's weights, so the budget
             follows the table; ``epochs`` (or its automatic value) is then the most it trains.
-            0 (or ``None``) trains the whole budget on every row: with the automatic budget,
-            holding out 10% of tables of 258-500 rows scored lower than training 500 epochs on
-            every row (``benchmarks/results/speed``). Defaults to 0.
+            0 (or ``None``) trains the whole budget on every row: with the automatic budget, the
+            500-row tables of ``benchmarks/results/speed`` scored higher so than with 10% held
+            out. Defaults to 0.
         patience (int):
             Checks of the held-out loss without improvement before fitting stops. Ignored with
             ``validation_share=0``. Defaults to 5.
