@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from benchmarks.speed import to_markdown
+
 RESULTS = Path(__file__).parent / 'results' / 'scale'
 NOISE_SHARE = 0.01
 MISSING_RATE = 0.2
@@ -112,14 +114,6 @@ def measure_one(num_rows, epochs, sample_rows, threads):
         'sample_s': round(sample_s, 2),
         'device': str(model.device),
     }
-
-
-def to_markdown(frame):
-    """A markdown table of ``frame``."""
-    header = '| ' + ' | '.join(frame.columns) + ' |'
-    rule = '|' + '---|' * len(frame.columns)
-    body = ['| ' + ' | '.join(str(value) for value in row) + ' |' for row in frame.to_numpy()]
-    return '\n'.join([header, rule, *body])
 
 
 def parse_overrides(pairs):
