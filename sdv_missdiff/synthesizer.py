@@ -443,6 +443,11 @@ class MissDiffSynthesizer(
             dimension_weights=weights,
             column_index=self._encoder.column_index,
             column_kinds=self._encoder.column_kinds,
+            hole_draw_columns=[
+                self._encoder.columns.index(column)
+                for column in self._missing_values.indicators
+                if column in self._encoder.columns
+            ],
         )
 
     def _resolve_validation_share(self):

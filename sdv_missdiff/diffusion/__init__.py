@@ -7,7 +7,11 @@ protocol), ``objective`` (the masked loss), ``samplers`` (reverse diffusion and 
 
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel
-from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, masked_noise_loss
+from sdv_missdiff.diffusion.objective import (
+    MaskedDenoisingObjective,
+    ObservedCellDraws,
+    masked_noise_loss,
+)
 from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError, sampling_across_ranks
@@ -19,6 +23,7 @@ __all__ = (
     'Denoiser',
     'MLPDenoiser',
     'MaskedDenoisingObjective',
+    'ObservedCellDraws',
     'MaskedDiffusionModel',
     'Trainer',
     'TrainingDivergedError',

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from sdv_missdiff._validation import check_integer, check_number
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
-from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective
+from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
 from sdv_missdiff.diffusion.samplers import SAMPLERS, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
@@ -266,6 +266,7 @@ class MaskedDiffusionModel:
         dimension_weights=None,
         column_index=None,
         column_kinds=None,
+        hole_draw_columns=None,
     ):
         """Train the denoiser on ``values`` where ``observed`` is 1.
 
@@ -287,6 +288,11 @@ class MaskedDiffusionModel:
             column_kinds (list[str] or None):
                 How each column is encoded (see ``denoisers.COLUMN_KINDS``). Defaults to
                 ``None`` (one dimension: continuous, more: one-hot).
+            hole_draw_columns (list[int] or None):
+                Columns (of ``column_index``) whose holes the denoiser sees as a cell drawn
+                afresh every batch from the column's observed cells instead of 0, never scored
+                (see ``ObservedCellDraws``): for columns whose holes are learned by another
+                column, which the fill would otherwise give away. Defaults to ``None``.
 
         Raises:
             TrainingDivergedError:
@@ -329,6 +335,11 @@ class MaskedDiffusionModel:
             self._velocity = torch.as_tensor(velocity, dtype=torch.bool, device=self.device)
 
         self._lower, self._upper = value_bounds(x_all, m_all)
+        training, validation = self._held_out(x_all, m_all, seed)
+        hole_draws = None
+        if hole_draw_columns:
+            hole_draws = ObservedCellDraws(*training, self._column_index, hole_draw_columns)
+
         objective = MaskedDenoisingObjective(
             self.schedule,
             self.last_timestep,
@@ -338,6 +349,7 @@ class MaskedDiffusionModel:
             self._velocity,
             self._one_hot_blocks(),
             show_missing=getattr(self, 'show_missing', None),
+            hole_draws=hole_draws,
         )
         trainer = Trainer(
             self.epochs,
@@ -348,7 +360,6 @@ class MaskedDiffusionModel:
             patience=self.patience,
             verbose=self.verbose,
         )
-        training, validation = self._held_out(x_all, m_all, seed)
         self.loss_values = []
         self.denoiser, self.loss_values = trainer.fit(
             self.denoiser, objective, *training, generator, validation=validation

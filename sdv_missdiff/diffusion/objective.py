@@ -64,6 +64,74 @@ def draw_condition(observed, column_index, num_columns, conditional_share, gener
     return chosen_columns[:, column_index].float() * observed
 
 
+class ObservedCellDraws:
+    """Show the holes of some columns to the denoiser as cells drawn from their observed rows.
+
+    MissDiff writes 0 into a missing dimension before noising it. Where a model also learns
+    whether each cell is missing (an indicator column, ``missing_value_generation='learned'``),
+    that 0 gives the hole away: in the normal scores of a column such as Adult's
+    ``capital-loss`` (0 in 95% of rows, encoded as -5.2) a noised 0 looks like no observed value,
+    so the indicator learned "missing where the value looks like the fill", and generated
+    values never look like it: MAR holes at rate 0.2 came out in 5% of rows instead of 20%.
+    Drawn afresh for every batch from the column's observed cells, the hole looks like a value
+    and its indicator must be learned from the rest of the row (20% then). The drawn cells are
+    never scored.
+
+    Args:
+        values (torch.Tensor):
+            Training rows, (rows, dimensions).
+        observed (torch.Tensor):
+            Their observation mask.
+        column_index (torch.Tensor):
+            Column that owns each dimension (long).
+        columns (list[int]):
+            The columns whose holes are drawn.
+    """
+
+    def __init__(self, values, observed, column_index, columns):
+        self.values = values
+        self.columns = []
+        for column in columns:
+            dimensions = torch.nonzero(column_index == column).squeeze(1)
+            if len(dimensions) == 0:
+                continue
+
+            observed_rows = torch.nonzero(observed[:, dimensions[0]] > 0).squeeze(1)
+            if len(observed_rows) and len(observed_rows) < len(values):
+                self.columns.append((dimensions, observed_rows))
+
+    def __bool__(self):
+        return bool(self.columns)
+
+    def fill(self, x0, observed, generator):
+        """``x0`` with each hole of the columns replaced by a random observed cell of its column.
+
+        Args:
+            x0 (torch.Tensor):
+                A batch of clean rows.
+            observed (torch.Tensor):
+                Its observation mask.
+            generator (torch.Generator):
+                Generator of the draws.
+
+        Returns:
+            torch.Tensor:
+                A filled copy of ``x0``.
+        """
+        uniform = torch.rand(
+            (x0.shape[0], len(self.columns)), device=x0.device, generator=generator
+        )
+        x0 = x0.clone()
+        for position, (dimensions, observed_rows) in enumerate(self.columns):
+            pick = (uniform[:, position] * len(observed_rows)).long()
+            pick = pick.clamp_max(len(observed_rows) - 1)
+            drawn = self.values[observed_rows[pick].unsqueeze(1), dimensions]
+            missing = observed[:, dimensions[:1]] == 0
+            x0[:, dimensions] = torch.where(missing, drawn, x0[:, dimensions])
+
+        return x0
+
+
 class MaskedDenoisingObjective:
     """The loss of one batch of encoded rows: noise them, predict the noise, score observed cells.
 
@@ -90,6 +158,9 @@ class MaskedDenoisingObjective:
             Whether a conditional denoiser is told which cells are missing from the training
             row. ``None``: told under Gaussian diffusion of every dimension, not told with
             masked one-hot blocks. Defaults to ``None``.
+        hole_draws (ObservedCellDraws or None):
+            Columns whose holes are shown to the denoiser as observed cells of theirs instead
+            of 0 (still never scored). Defaults to ``None`` (the paper's 0 everywhere).
     """
 
     def __init__(
@@ -102,6 +173,7 @@ class MaskedDenoisingObjective:
         velocity=None,
         one_hot_blocks=None,
         show_missing=None,
+        hole_draws=None,
     ):
         self.schedule = schedule
         self.last_timestep = last_timestep
@@ -112,6 +184,7 @@ class MaskedDenoisingObjective:
         self.velocity = velocity
         self.one_hot_blocks = one_hot_blocks
         self.show_missing = one_hot_blocks is None if show_missing is None else show_missing
+        self.hole_draws = hole_draws or None
 
     @property
     def conditional(self):
@@ -135,6 +208,9 @@ class MaskedDenoisingObjective:
             torch.Tensor:
                 The loss.
         """
+        if self.hole_draws is not None:
+            x0 = self.hole_draws.fill(x0, observed, generator)
+
         timesteps = torch.randint(
             1, self.last_timestep + 1, (x0.shape[0],), device=x0.device, generator=generator
         )

@@ -4,6 +4,7 @@ import torch
 from sdv_missdiff.diffusion.denoisers import MLPDenoiser
 from sdv_missdiff.diffusion.objective import (
     MaskedDenoisingObjective,
+    ObservedCellDraws,
     draw_condition,
     masked_noise_loss,
 )
@@ -144,3 +145,41 @@ def test_masked_categorical_objective_hides_one_hot_cells_and_scores_only_observ
     assert visible[0::2].any() and hidden[0::2].any()
     assert torch.isfinite(loss)
     assert network.output_layer[-1].weight.grad is not None
+
+
+def test_observed_cell_draws_fill_only_holes_with_whole_observed_cells():
+    # Setup: column 0 is one dimension, column 1 a one-hot block of two; column 2 is left alone
+    values = torch.tensor(
+        [
+            [1.0, 1.0, -1.0, 5.0],
+            [2.0, -1.0, 1.0, 6.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [3.0, 1.0, -1.0, 7.0],
+        ]
+    )
+    observed = torch.tensor(
+        [
+            [1.0, 1.0, 1.0, 1.0],
+            [1.0, 1.0, 1.0, 1.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, 1.0],
+        ]
+    )
+    column_index = torch.tensor([0, 1, 1, 2])
+    draws = ObservedCellDraws(values, observed, column_index, [0, 1])
+    batch = values.repeat(200, 1)
+    batch_observed = observed.repeat(200, 1)
+
+    # Run
+    filled = draws.fill(batch, batch_observed, torch.Generator().manual_seed(0))
+    again = draws.fill(batch, batch_observed, torch.Generator().manual_seed(0))
+
+    # Assert: observed cells are untouched, holes hold cells of the column's observed rows
+    assert torch.equal(filled, again)
+    assert torch.equal(filled[batch_observed.bool()], batch[batch_observed.bool()])
+    holes = batch_observed[:, 0] == 0
+    assert set(filled[holes, 0].tolist()) == {1.0, 2.0, 3.0}
+    block = filled[batch_observed[:, 1] == 0, 1:3]
+    assert {tuple(row) for row in block.tolist()} == {(1.0, -1.0), (-1.0, 1.0)}
+    assert torch.equal(filled[:, 3], batch[:, 3])  # not asked for: the paper's 0 stays
+    assert not ObservedCellDraws(values, torch.ones_like(observed), column_index, [0, 1])
