@@ -127,6 +127,15 @@ def hole_figures(table, setting):
                 (no_workclass['income'] == '>50K').mean()
             )
 
+        # The same agreement read the other way: a model that generates workclass before
+        # occupation (TabularARGN's column order) gets the figure above right by construction,
+        # and its errors show here.
+        no_occupation = table[table['occupation'].isna()]
+        if len(no_occupation):
+            figures['workclass_missing_given_occupation_missing'] = float(
+                no_occupation['workclass'].isna().mean()
+            )
+
     return figures
 
 
@@ -191,6 +200,7 @@ def run(setting, systems, seeds, rows, holdout_rows, rate, settings_by_system):
 SUMMARY_COLUMNS = (
     'missing_share_max_rel_error',
     'occupation_missing_given_workclass_missing',
+    'workclass_missing_given_occupation_missing',
     'hours_given_workclass_missing',
     'rich_given_workclass_missing',
     'missingness_fidelity',
