@@ -61,6 +61,11 @@ class MissingValues:
         self.missing_levels = []
 
     @property
+    def learns_holes(self):
+        """bool: Whether the model learns holes (``'learned'`` with holes in ``fit``)."""
+        return bool(self.indicators or self.missing_levels)
+
+    @property
     def indicator_columns(self):
         """list[str]: Names of the indicator columns the model trains on (``'learned'`` only)."""
         return list(self.indicators.values())

@@ -103,6 +103,17 @@ def test_learned_holes_of_a_column_that_is_mostly_zero_keep_their_rate():
     assert missing[sampled['g'] == 'a'].mean() >= 0.32
 
 
+def test_learned_holes_sample_with_ancestral_steps(learned):
+    # Setup
+    complete = MissDiffSynthesizer(_metadata(), epochs=1, enable_gpu=False)
+    complete.fit({'t': _structural_table(200)})
+
+    # Assert: 'auto' takes DDIM steps for rows from nothing unless holes are learned
+    assert learned.sampler == 'auto'
+    assert learned._model.make_sampler(known=False).__class__.__name__ == 'AncestralSampler'
+    assert complete._model.make_sampler(known=False).__class__.__name__ == 'DDIMSampler'
+
+
 def test_random_holes_keep_the_rates_but_not_the_meaning():
     # Run
     sampled = _fit('random').sample(2000)['t']
