@@ -1,11 +1,12 @@
 """Noise-prediction networks behind one small protocol; a new denoiser is a new module here."""
 
+from sdv_missdiff.diffusion.denoisers.attention import ColumnAttentionDenoiser
 from sdv_missdiff.diffusion.denoisers.base import Denoiser
 from sdv_missdiff.diffusion.denoisers.layout import COLUMN_KINDS, ColumnLayout, as_layout
 from sdv_missdiff.diffusion.denoisers.mlp import MLPDenoiser
 
 # Denoiser classes by name, each built as ``cls(layout, conditional=..., **options)``.
-DENOISERS = {'mlp': MLPDenoiser}
+DENOISERS = {'mlp': MLPDenoiser, 'column_attention': ColumnAttentionDenoiser}
 
 
 def make_denoiser(name, layout, conditional=False, **options):
@@ -34,6 +35,7 @@ def make_denoiser(name, layout, conditional=False, **options):
 __all__ = (
     'COLUMN_KINDS',
     'DENOISERS',
+    'ColumnAttentionDenoiser',
     'ColumnLayout',
     'Denoiser',
     'MLPDenoiser',

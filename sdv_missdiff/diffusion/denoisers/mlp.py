@@ -18,6 +18,39 @@ def timestep_embedding(timesteps, dimensions, max_period=10_000):
     return torch.cat([torch.cos(angles), torch.sin(angles)], dim=1)
 
 
+class PeriodicEmbedding(nn.Module):
+    """Learned periodic features of scalar inputs: ``cos`` and ``sin`` of ``2 pi c x`` per feature.
+
+    The embedding of Gorishniy et al. (2022), "On Embeddings for Numerical Features in Tabular
+    Deep Learning": each scalar gets ``num_frequencies`` frequencies of its own, drawn from
+    ``N(0, scale)`` and trained. A plain linear layer sees a number only as a slope; these
+    features let the MLP carve a number into narrow intervals (an education code into its
+    degree) without learning many sharp ReLU steps.
+
+    Args:
+        num_features (int):
+            Number of scalars embedded.
+        num_frequencies (int):
+            Frequencies per scalar. Defaults to 16.
+        scale (float):
+            Standard deviation of the initial frequencies. Defaults to 1.
+    """
+
+    def __init__(self, num_features, num_frequencies=16, scale=1.0):
+        super().__init__()
+        self.frequencies = nn.Parameter(torch.randn(num_features, num_frequencies) * scale)
+
+    @property
+    def output_dimensions(self):
+        """int: Width of the embedding of one row."""
+        return 2 * self.frequencies.numel()
+
+    def forward(self, values):
+        """Embed ``values`` of shape ``(rows, num_features)`` into ``(rows, output_dimensions)``."""
+        angles = 2 * math.pi * values.unsqueeze(2) * self.frequencies
+        return torch.cat([torch.cos(angles), torch.sin(angles)], dim=2).flatten(1)
+
+
 class ResidualBlock(nn.Module):
     """Pre-norm residual MLP block; the time embedding is added before the norm."""
 
@@ -61,6 +94,12 @@ class MLPDenoiser(nn.Module):
             Also take a condition mask (dimensions where it is 1 hold clean known values
             instead of noisy ones) and a missing mask (dimensions where it is 1 hold no
             information at all), both as extra inputs. Defaults to ``False``.
+        periodic_embedding (int):
+            Learned frequencies of the periodic embedding (:class:`PeriodicEmbedding`) of each
+            continuous and frequency-encoded dimension, fed to the first layer beside the raw
+            values; 0 feeds raw values only. Defaults to 0.
+        periodic_scale (float):
+            Standard deviation of the initial frequencies. Defaults to 1.
     """
 
     def __init__(
@@ -71,6 +110,8 @@ class MLPDenoiser(nn.Module):
         time_dimensions=128,
         dropout=0.0,
         conditional=False,
+        periodic_embedding=0,
+        periodic_scale=1.0,
     ):
         super().__init__()
         self.layout = as_layout(layout)
@@ -83,6 +124,19 @@ class MLPDenoiser(nn.Module):
             nn.Linear(hidden_dimensions, hidden_dimensions),
         )
         input_dimensions = 3 * data_dimensions if conditional else data_dimensions
+        scalar = [
+            span.start
+            for span, kind in zip(self.layout.spans, self.layout.kinds)
+            if kind != 'one_hot'
+        ]
+        self.register_buffer('scalar_dimensions', torch.as_tensor(scalar, dtype=torch.long))
+        self.periodic_embedding = None
+        if periodic_embedding and scalar:
+            self.periodic_embedding = PeriodicEmbedding(
+                len(scalar), periodic_embedding, periodic_scale
+            )
+            input_dimensions += self.periodic_embedding.output_dimensions
+
         self.input_layer = nn.Linear(input_dimensions, hidden_dimensions)
         self.blocks = nn.ModuleList(
             ResidualBlock(hidden_dimensions, dropout) for _ in range(num_blocks)
@@ -119,6 +173,11 @@ class MLPDenoiser(nn.Module):
             torch.Tensor:
                 Predicted noise, shaped like ``noisy_rows``.
         """
+        inputs = [noisy_rows]
+        embedding = getattr(self, 'periodic_embedding', None)  # absent from older pickles
+        if embedding is not None:
+            inputs.append(embedding(noisy_rows[:, self.scalar_dimensions]))
+
         if self.conditional:
             if condition_mask is None:
                 condition_mask = torch.zeros_like(noisy_rows)
@@ -126,7 +185,9 @@ class MLPDenoiser(nn.Module):
             if missing_mask is None:
                 missing_mask = torch.zeros_like(noisy_rows)
 
-            noisy_rows = torch.cat([noisy_rows, condition_mask, missing_mask], dim=1)
+            inputs += [condition_mask, missing_mask]
+
+        noisy_rows = torch.cat(inputs, dim=1) if len(inputs) > 1 else noisy_rows
 
         # Rows share few distinct steps (one while sampling): embed each distinct step once.
         unique_steps, inverse = torch.unique(timesteps, return_inverse=True)

@@ -54,12 +54,13 @@ def test_make_denoiser_builds_a_registered_denoiser():
     direct = MLPDenoiser(4, hidden_dimensions=8, num_blocks=1, conditional=True)
 
     # Assert
-    assert set(DENOISERS) == {'mlp'}
+    assert set(DENOISERS) == {'mlp', 'column_attention'}
     assert built.conditional
     for built_parameter, direct_parameter in zip(built.parameters(), direct.parameters()):
         assert torch.equal(built_parameter, direct_parameter)
 
 
 def test_make_denoiser_names_the_choices_for_an_unknown_name():
-    with pytest.raises(ValueError, match=r"Unknown denoiser 'transformer'.*\['mlp'\]"):
+    choices = r"\['mlp', 'column_attention'\]"
+    with pytest.raises(ValueError, match=r"Unknown denoiser 'transformer'.*" + choices):
         make_denoiser('transformer', 3)
