@@ -15,6 +15,7 @@ from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv_missdiff._validation import (
     check_choice,
     check_fraction,
+    check_integer,
     check_number,
     check_optional_int,
     check_positive_int,
@@ -23,6 +24,7 @@ from sdv_missdiff.conditional import ConditionalSamplingMixin
 from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
+from sdv_missdiff.diffusion.denoisers import DENOISERS
 from sdv_missdiff.diffusion.model import SAMPLER_CHOICES
 from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
 from sdv_missdiff.encoding import (
@@ -93,6 +95,17 @@ class MissDiffSynthesizer(
             Defaults to ``None``.
         denoiser_blocks (int):
             Number of residual blocks of the denoiser. Defaults to 4.
+        periodic_embedding (int):
+            Learned frequencies of the periodic embedding of each numerical and datetime value
+            fed to the denoiser beside the value itself (Gorishniy et al. 2022), so that it can
+            read narrow intervals of a number (an education code as its degree). 0 feeds raw
+            values only. Defaults to 16: on Adult (16,000 rows, 20% holes) the best guess of
+            ``impute`` named the hidden ``education`` right in 0.877 of cells against 0.806
+            (see ``benchmarks/results/imputation``).
+        denoiser (str):
+            The denoising network: ``'mlp'`` (a residual MLP over the whole row) or
+            ``'column_attention'`` (one token per column, attention across the columns of a
+            row; about ten times slower per step on a CPU). Defaults to ``'mlp'``.
         num_timesteps (int):
             Number of diffusion steps ``T``. Defaults to 100, as in the paper.
         beta_min (float):
@@ -210,6 +223,8 @@ class MissDiffSynthesizer(
         learning_rate=2e-3,
         denoiser_width=None,
         denoiser_blocks=4,
+        periodic_embedding=16,
+        denoiser='mlp',
         num_timesteps=100,
         beta_min=1e-4,
         beta_max=0.5,
@@ -267,6 +282,8 @@ class MissDiffSynthesizer(
         check_number(
             'learning_rate', learning_rate, 0, True, 'a positive number', MissDiffInputError
         )
+        check_integer('periodic_embedding', periodic_embedding, 0, error=MissDiffInputError)
+        check_choice('denoiser', denoiser, tuple(DENOISERS), error=MissDiffInputError)
 
         check_optional_int(
             'max_one_hot_levels',
@@ -328,6 +345,8 @@ class MissDiffSynthesizer(
         self.learning_rate = learning_rate
         self.denoiser_width = denoiser_width
         self.denoiser_blocks = denoiser_blocks
+        self.periodic_embedding = periodic_embedding
+        self.denoiser = denoiser
         self.num_timesteps = num_timesteps
         self.beta_min = beta_min
         self.beta_max = beta_max
@@ -425,6 +444,8 @@ class MissDiffSynthesizer(
             beta_max=self.beta_max,
             hidden_dimensions=self._resolve_width(len(training_data)),
             num_blocks=self.denoiser_blocks,
+            periodic_embedding=getattr(self, 'periodic_embedding', 0),
+            denoiser=getattr(self, 'denoiser', 'mlp'),
             epochs=self._resolve_epochs(len(training_data)),
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,

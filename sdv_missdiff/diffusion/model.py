@@ -22,7 +22,7 @@ from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
-from sdv_missdiff.diffusion.samplers import SAMPLERS, CPUNoise, value_bounds
+from sdv_missdiff.diffusion.samplers import SAMPLERS, AntitheticNoise, CPUNoise, value_bounds
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import (
     Trainer,
@@ -84,6 +84,9 @@ class MaskedDiffusionModel:
             Denoiser residual blocks. Defaults to 4.
         dropout (float):
             Denoiser dropout. Defaults to 0.
+        periodic_embedding (int):
+            Learned frequencies of the denoiser's periodic embedding of each number (see
+            ``denoisers.mlp.PeriodicEmbedding``); 0 feeds it raw numbers only. Defaults to 0.
         epochs (int):
             Passes over the data. Defaults to 300.
         batch_size (int):
@@ -147,6 +150,7 @@ class MaskedDiffusionModel:
         hidden_dimensions=256,
         num_blocks=4,
         dropout=0.0,
+        periodic_embedding=0,
         epochs=300,
         batch_size=500,
         learning_rate=2e-3,
@@ -175,6 +179,7 @@ class MaskedDiffusionModel:
         self.hidden_dimensions = hidden_dimensions
         self.num_blocks = num_blocks
         self.dropout = dropout
+        self.periodic_embedding = periodic_embedding
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -257,6 +262,12 @@ class MaskedDiffusionModel:
         blocks = OneHotBlocks(self.layout, self.device)
         return blocks if len(blocks) else None
 
+    def _denoiser_options(self):
+        # Options older denoisers did not take are passed only when set, so a model keeps
+        # building the same network as before (and one pickled before them still unpickles).
+        periodic = getattr(self, 'periodic_embedding', 0)
+        return {'periodic_embedding': periodic} if periodic else {}
+
     # -- training -------------------------------------------------------------------------
     def fit(
         self,
@@ -317,6 +328,7 @@ class MaskedDiffusionModel:
                 hidden_dimensions=self.hidden_dimensions,
                 num_blocks=self.num_blocks,
                 dropout=self.dropout,
+                **self._denoiser_options(),
             ).to(self.device)
 
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
@@ -425,6 +437,7 @@ class MaskedDiffusionModel:
         show_progress_bar=False,
         sampling_steps=None,
         excluded_dimensions=None,
+        antithetic=False,
     ):
         """Draw rows by reverse diffusion; known cells (if any) are generated around.
 
@@ -462,6 +475,10 @@ class MaskedDiffusionModel:
             excluded_dimensions (numpy.ndarray or None):
                 Boolean mask of one-hot dimensions whose level no generated cell may take (a
                 known cell keeps its own). Defaults to ``None``.
+            antithetic (bool):
+                Give rows ``2i`` and ``2i + 1`` opposite Gaussian noise (``AntitheticNoise``):
+                for pooling two draws of the same row into a mean with less spread. Each row
+                is still an exact draw. Defaults to ``False``.
 
         Returns:
             numpy.ndarray:
@@ -480,6 +497,7 @@ class MaskedDiffusionModel:
             'show_progress_bar': show_progress_bar,
             'sampling_steps': sampling_steps,
             'excluded_dimensions': excluded_dimensions,
+            'antithetic': bool(antithetic),
         }
         ranks = sampling_ranks()
         if ranks is None:
@@ -514,11 +532,14 @@ class MaskedDiffusionModel:
         show_progress_bar,
         sampling_steps,
         excluded_dimensions,
+        antithetic,
     ):
         # sample's work on this process alone.
         sampler = self.make_sampler(sampling_steps, known=known_values is not None)
         denoiser, excluded = self._denoiser_without(excluded_dimensions)
-        noise = CPUNoise(self._generator, self.device)
+        noise = (AntitheticNoise if antithetic else CPUNoise)(self._generator, self.device)
+        if antithetic:
+            batch_size += batch_size % 2  # keep every pair of rows in one batch
         progress_bar = tqdm(
             total=math.ceil(num_rows / batch_size) * len(sampler.timesteps),
             disable=not show_progress_bar,

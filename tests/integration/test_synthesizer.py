@@ -230,7 +230,7 @@ def test_half_missing_column_keeps_its_spread_where_mean_imputation_shrinks_it()
     # Setup
     data, masked = _half_missing_table()
     metadata = _metadata(masked)
-    arguments = dict(epochs=30, batch_size=64, denoiser_width=64, denoiser_blocks=2)
+    arguments = dict(epochs=100, batch_size=64, denoiser_width=64, denoiser_blocks=2)
     missdiff = MissDiffSynthesizer(metadata, **arguments)
     diff_mean = MissDiffSynthesizer(metadata, missing_data_strategy='mean', **arguments)
 

@@ -6,6 +6,7 @@ from sdv_missdiff.diffusion.denoisers import MLPDenoiser
 from sdv_missdiff.diffusion.samplers import (
     SAMPLERS,
     AncestralSampler,
+    AntitheticNoise,
     CPUNoise,
     DDIMSampler,
     value_bounds,
@@ -233,3 +234,55 @@ def test_ddim_eta_zero_draws_no_noise_after_the_start():
 
 def test_sampler_by_name():
     assert SAMPLERS == {'ancestral': AncestralSampler, 'ddim': DDIMSampler}
+
+
+def test_antithetic_noise_pairs_neighbouring_rows_with_opposite_draws():
+    # Setup
+    noise = AntitheticNoise(torch.Generator().manual_seed(0), torch.device('cpu'))
+
+    # Run
+    even = noise((6, 4))
+    odd = noise((5, 4))
+    again = AntitheticNoise(torch.Generator().manual_seed(0), torch.device('cpu'))((6, 4))
+
+    # Assert
+    assert even.shape == (6, 4)
+    assert odd.shape == (5, 4)
+    torch.testing.assert_close(even[1::2], -even[0::2])
+    torch.testing.assert_close(odd[1:4:2], -odd[0:4:2])
+    assert not torch.equal(odd[4], -odd[3])  # the odd last row has a draw of its own
+    assert torch.equal(even, again)
+
+
+def test_antithetic_noise_is_standard_normal_row_by_row():
+    # Setup
+    noise = AntitheticNoise(torch.Generator().manual_seed(1), torch.device('cpu'))
+
+    # Run
+    draws = noise((20_000, 3))
+
+    # Assert: each row on its own is an ordinary draw.
+    assert abs(float(draws[0::2].mean())) < 0.02
+    assert abs(float(draws[0::2].std()) - 1) < 0.02
+    assert abs(float(draws[1::2].std()) - 1) < 0.02
+
+
+def test_antithetic_pairs_of_an_exact_gaussian_chain_average_to_its_mean():
+    # Setup: with the exact noise estimate of N(0, covariance), a row is linear in its noise,
+    # so the two rows of an antithetic pair mirror each other around the mean, 0.
+    schedule = VPSchedule(quadratic_betas(100))
+    timesteps = respaced_timesteps(schedule.last_informative_step(), 10)
+    denoiser = _ExactGaussianDenoiser(schedule, torch.tensor([[1.0, 0.9], [0.9, 1.0]]))
+    bounds = (torch.full((2,), -10.0), torch.full((2,), 10.0))
+    sampler = AncestralSampler(schedule, timesteps)
+
+    # Run
+    paired = sampler.sample(
+        denoiser, 2_000, bounds, AntitheticNoise(torch.Generator().manual_seed(0), 'cpu')
+    )
+    independent = sampler.sample(denoiser, 2_000, bounds, _noise())
+
+    # Assert
+    assert paired.std(0).tolist() == pytest.approx(independent.std(0).tolist(), rel=0.1)
+    assert float((paired[0::2] + paired[1::2]).abs().max()) < 1e-4
+    assert float((independent[0::2] + independent[1::2]).std()) > 0.5
