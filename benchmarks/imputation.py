@@ -54,6 +54,7 @@ Example::
 """
 
 import argparse
+import inspect
 import os
 import platform
 import sys
@@ -86,6 +87,8 @@ METHODS = (
     'tabular_argn',
     'tabular_argn_point',
 )
+# Draws pooled by tabular_argn_point without --draws: the issue's figure for its best guess.
+PEER_POINT_DRAWS = 10
 # Methods too slow on this CPU for every row: they fill the first --subset-rows rows only.
 SUBSET_METHODS = ('forestdiffusion', 'tabular_argn_point')
 NUMERICAL = list(ADULT_NUMERICAL_COLUMNS)
@@ -338,7 +341,9 @@ def run_seed(seed, args, methods):
                 log(f'seed {seed}: TabularARGN fitted in {peer_fit_seconds:.0f} s')
 
             start = time.perf_counter()
-            draws = args.draws if method == 'tabular_argn_point' else 1
+            draws = 1
+            if method == 'tabular_argn_point':
+                draws = args.draws or PEER_POINT_DRAWS
             if method in SUBSET_METHODS:
                 subset = masked.iloc[forest_rows]
                 imputed = pd.concat(
@@ -358,14 +363,17 @@ def run_seed(seed, args, methods):
             resamples = args.resamples if method.endswith('_repaint') else 1
             point = method.startswith('missdiff_point')
             synthesizer.reset_sampling()
+            # Without --draws, the best guess pools as many draws as impute does by default.
+            draws = {'num_draws': args.draws} if args.draws else {}
             imputed = synthesizer.impute(
-                masked, num_resamples=resamples, point_estimate=point, num_draws=args.draws
+                masked, num_resamples=resamples, point_estimate=point, **draws
             )
             seconds = time.perf_counter() - start
+            default_draws = inspect.signature(synthesizer.impute).parameters['num_draws'].default
             extra = {
                 'fit_seconds': round(fit_seconds, 1),
                 'num_resamples': resamples,
-                'num_draws': args.draws if point else 1,
+                'num_draws': (args.draws or default_draws) if point else 1,
             }
         else:
             imputed = globals()[f'impute_{method}'](masked, args)
@@ -466,6 +474,7 @@ def to_markdown(frame):
 
 def write_readme(results, conditional, timing, args):
     """Write the markdown summary."""
+    output = Path(args.output)
     settings = {key: value for key, value in vars(args).items() if key != 'commands'}
     table = results.copy()
     columns = [
@@ -480,7 +489,7 @@ def write_readme(results, conditional, timing, args):
     numeric = [column for column in columns[2:] if column in table]
     summary = table.groupby(['method', 'status'], sort=False)[numeric].mean().reset_index()
     lines = [
-        '# Imputation benchmark: Adult, MCAR holes',
+        f'# Imputation benchmark: Adult, MCAR holes at rate {args.rate}',
         '',
         'Commands (in this order; `--append` keeps the rows of the methods it does not run):',
         '',
@@ -518,23 +527,23 @@ def write_readme(results, conditional, timing, args):
             '',
         ]
 
-    if (RESULTS / 'NOTES.md').exists():
+    if (output / 'NOTES.md').exists():
         lines += ['Analysis, diagnostics and earlier runs: [NOTES.md](NOTES.md).', '']
 
-    (RESULTS / 'README.md').write_text('\n'.join(lines))
+    (output / 'README.md').write_text('\n'.join(lines))
 
 
-def _with_earlier_results(results, earlier, conditional, timing):
+def _with_earlier_results(results, earlier, conditional, timing, output):
     """Add the committed rows of methods (and tables) that this run did not redo."""
     if earlier is not None:
         earlier = earlier[~earlier['method'].isin(results['method'])]
         results = pd.concat([earlier, results], ignore_index=True)
 
-    if conditional is None and (RESULTS / 'conditional.csv').exists():
-        conditional = pd.read_csv(RESULTS / 'conditional.csv').to_dict('records')
+    if conditional is None and (output / 'conditional.csv').exists():
+        conditional = pd.read_csv(output / 'conditional.csv').to_dict('records')
 
-    if timing is None and (RESULTS / 'timing.csv').exists():
-        timing = pd.read_csv(RESULTS / 'timing.csv').to_dict('records')[0]
+    if timing is None and (output / 'timing.csv').exists():
+        timing = pd.read_csv(output / 'timing.csv').to_dict('records')[0]
 
     return results, conditional, timing
 
@@ -550,7 +559,12 @@ def main():
     parser.add_argument('--width', type=int, help='MissDiff denoiser width (default: its own)')
     parser.add_argument('--blocks', type=int, help='MissDiff denoiser blocks (default: its own)')
     parser.add_argument('--resamples', type=int, default=5, help='RePaint resamples (default 5)')
-    parser.add_argument('--draws', type=int, default=10, help='draws pooled by missdiff_point')
+    parser.add_argument(
+        '--draws',
+        type=int,
+        help=f"draws pooled by missdiff_point (default: impute's own) and tabular_argn_point "
+        f'(default {PEER_POINT_DRAWS})',
+    )
     parser.add_argument(
         '--conditional-share', type=float, help='MissDiff conditional_share (default: its own)'
     )
@@ -576,19 +590,28 @@ def main():
     parser.add_argument(
         '--append', action='store_true', help='keep earlier rows of the methods not run now'
     )
+    parser.add_argument(
+        '--output',
+        help='results folder (default: results/imputation for rate 0.2, '
+        'results/imputation_mcar_RATE otherwise)',
+    )
     args = parser.parse_args()
+    if args.output is None:
+        folder = 'imputation' if args.rate == 0.2 else f'imputation_mcar_{args.rate}'
+        args.output = str(RESULTS.parent / folder)
 
     torch.set_num_threads(args.threads)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
     earlier = None
     commands = []
-    if args.append and (RESULTS / 'imputation.csv').exists():
-        earlier = pd.read_csv(RESULTS / 'imputation.csv')
-        if (RESULTS / 'commands.txt').exists():
-            commands = (RESULTS / 'commands.txt').read_text().splitlines()
+    if args.append and (output / 'imputation.csv').exists():
+        earlier = pd.read_csv(output / 'imputation.csv')
+        if (output / 'commands.txt').exists():
+            commands = (output / 'commands.txt').read_text().splitlines()
 
     args.commands = [*commands, 'python ' + ' '.join(sys.argv)]
-    (RESULTS / 'commands.txt').write_text('\n'.join(args.commands) + '\n')
+    (output / 'commands.txt').write_text('\n'.join(args.commands) + '\n')
     all_rows, conditional, timing = [], None, None
     for seed in args.seeds:
         rows, synthesizer, complete, masked = run_seed(seed, args, args.methods)
@@ -597,28 +620,30 @@ def main():
         if earlier is not None:
             partial = pd.concat([earlier[~earlier['method'].isin(partial['method'])], partial])
 
-        partial.to_csv(RESULTS / 'imputation.csv', index=False)
+        partial.to_csv(output / 'imputation.csv', index=False)
         if synthesizer is not None and seed == args.seeds[0]:
             if args.conditional:
                 log('conditional fidelity ...')
                 conditional = conditional_fidelity(synthesizer, complete, args.guidance)
-                pd.DataFrame(conditional).to_csv(RESULTS / 'conditional.csv', index=False)
+                pd.DataFrame(conditional).to_csv(output / 'conditional.csv', index=False)
 
             if args.time_rows:
                 log(f'timing impute on {args.time_rows} rows ...')
                 timing = time_imputation(synthesizer, masked, args.time_rows)
-                pd.DataFrame([timing]).to_csv(RESULTS / 'timing.csv', index=False)
+                pd.DataFrame([timing]).to_csv(output / 'timing.csv', index=False)
                 log(f'{timing}')
                 torch.set_num_threads(args.threads)
 
     args.seed = args.seeds[0]
     results = pd.DataFrame(all_rows)
     if args.append:
-        results, conditional, timing = _with_earlier_results(results, earlier, conditional, timing)
-        results.to_csv(RESULTS / 'imputation.csv', index=False)
+        results, conditional, timing = _with_earlier_results(
+            results, earlier, conditional, timing, output
+        )
+        results.to_csv(output / 'imputation.csv', index=False)
 
     write_readme(results, conditional, timing, args)
-    log(f'wrote {RESULTS}')
+    log(f'wrote {output}')
 
 
 if __name__ == '__main__':
