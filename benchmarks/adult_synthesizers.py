@@ -7,8 +7,11 @@ results then go to ``results/adult_MECHANISM_RATE/``). Every synthesizer fits
 the same incomplete table and samples 16,000 rows, which are scored by
 
 - fidelity: SDMetrics QualityReport against the complete training rows;
-- utility: XGBoost trained on the synthetic rows, accuracy on the real test rows;
+- utility: XGBoost trained on the synthetic rows, accuracy and AUROC on the real test rows;
 - fit and sample wall time on this machine.
+
+``--samples K`` scores K tables sampled one after the other from each fit and reports their
+mean and range: one table's XGBoost accuracy moves by a few thousandths from sample to sample.
 
 The systems are built by :func:`sdv_missdiff.benchmark.systems.make_system` (the registry the
 benchmark command uses), seeded, fitted and timed by
@@ -34,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from sdv_missdiff.benchmark.runner import fit_and_sample
+from sdv_missdiff.benchmark.runner import fit_and_sample, sample_system
 from sdv_missdiff.benchmark.systems import (
     DIFFUSION_SYSTEMS,
     REGISTRY,
@@ -77,18 +80,47 @@ def system_settings(name, args):
     return {}
 
 
+# Scores averaged over the samples of one fit when --samples is above 1, with their range.
+SPREAD_SCORES = ('quality', 'xgboost_accuracy', 'xgboost_auroc')
+
+
 def run_system(name, complete, observed, test, metadata, args):
-    """Fit one system on the incomplete table and score its samples."""
+    """Fit one system on the incomplete table and score its samples.
+
+    With ``args.samples`` above 1 the fitted system samples that many tables one after the
+    other (its random state moves on between them); every score is their mean, and the range
+    of the scores in ``SPREAD_SCORES`` is kept beside it (``<score>_min``, ``<score>_max``).
+    """
     if name == REFERENCE:
         # Rows of the same shuffle after the training and test rows: disjoint from both.
         synthetic = load_adult_split(args.rows + args.test_rows, args.rows, seed=args.seed)[1]
         timings = {'fit_s': 0.0, 'sample_s': 0.0}
+        samples = [synthetic]
     else:
         system = make_system(name, metadata, ADULT_TABLE_NAME, system_settings(name, args))
         synthetic, timings = fit_and_sample(system, observed, args.rows, args.seed)
+        samples = [synthetic]
+        samples += [sample_system(system, args.rows)[0] for _ in range(args.samples - 1)]
 
-    scores = score_synthetic(complete, synthetic, metadata, test, 'income')
-    return {'system': name, **timings, **scores}
+    scores = [score_synthetic(complete, rows, metadata, test, 'income') for rows in samples]
+    row = {'system': name, **timings, 'samples': len(scores)}
+    for metric in scores[0]:
+        values = [score[metric] for score in scores]
+        row[metric] = sum(values) / len(values)
+        if metric in SPREAD_SCORES and len(values) > 1:
+            row[f'{metric}_min'], row[f'{metric}_max'] = min(values), max(values)
+
+    return row
+
+
+def _with_range(row, metric):
+    """``row[metric]`` with three decimals, and its range over samples when there is one."""
+    value = row[metric]
+    low, high = row.get(f'{metric}_min'), row.get(f'{metric}_max')
+    if isinstance(low, float) and low == low:
+        return f'{value:.3f} ({low:.3f}-{high:.3f})'
+
+    return f'{value:.3f}'
 
 
 def _markdown(results, args, settings):
@@ -113,12 +145,13 @@ def _markdown(results, args, settings):
             continue
 
         auroc = row.get('xgboost_auroc')
-        auroc = f'{auroc:.3f}' if isinstance(auroc, float) and auroc == auroc else 'not measured'
+        measured = isinstance(auroc, float) and auroc == auroc
+        auroc = _with_range(row, 'xgboost_auroc') if measured else 'not measured'
 
         lines.append(
-            f'| {row["system"]} | {row["quality"]:.3f} | {row["column_shapes"]:.3f} | '
-            f'{row["column_pair_trends"]:.3f} | {row["xgboost_accuracy"]:.3f} | {auroc} | '
-            f'{row["fit_s"]:.0f} | {row["sample_s"]:.1f} |'
+            f'| {row["system"]} | {_with_range(row, "quality")} | {row["column_shapes"]:.3f} | '
+            f'{row["column_pair_trends"]:.3f} | {_with_range(row, "xgboost_accuracy")} | '
+            f'{auroc} | {row["fit_s"]:.0f} | {row["sample_s"]:.1f} |'
         )
 
     lines += [
@@ -128,7 +161,9 @@ def _markdown(results, args, settings):
         'test rows. `real_holdout` is 16,000 other real complete rows, the ceiling. '
         '`gaussian_copula_imputed` is GaussianCopula fitted after mean/mode imputation. '
         "`tabular_argn` is MOSTLY AI's TabularARGN (`mostlyai-engine`, defaults, asked for "
-        'complete rows); without it installed its row says so.',
+        'complete rows); without it installed its row says so. Where a system sampled several '
+        'tables from one fit (`--samples`), a score is their mean with its range in brackets '
+        '(the `samples` column of `results.csv` says how many); sample s is the first one.',
         '',
         f'Settings: `{json.dumps(settings["arguments"])}`',
     ]
@@ -149,6 +184,12 @@ def main(argv=None):
         help='how the holes are drawn (sdv_missdiff.missingness.simulate_missing)',
     )
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--samples',
+        type=int,
+        default=1,
+        help='tables sampled from each fit and scored; scores are their mean (default 1)',
+    )
     parser.add_argument('--tvae-epochs', type=int, default=300)
     parser.add_argument('--ctgan-epochs', type=int, default=300)
     parser.add_argument(

@@ -10,6 +10,7 @@ COLUMNS = [
     'system',
     'fit_s',
     'sample_s',
+    'samples',
     'quality',
     'column_shapes',
     'column_pair_trends',
@@ -74,6 +75,26 @@ def test_main_writes_results_readme_and_commands(tmp_path, capsys):
     assert (
         'python -m benchmarks.adult_synthesizers --systems gaussian_copula real_holdout' in readme
     )
+
+
+def test_several_samples_give_mean_scores_and_their_range(tmp_path, capsys):
+    # Setup
+    arguments = ['--systems', 'gaussian_copula', 'real_holdout', *TINY, '--samples', '3']
+
+    # Run
+    adult_synthesizers.main([*arguments, '--output', str(tmp_path)])
+
+    # Assert
+    results = pd.read_csv(tmp_path / 'results.csv').set_index('system')
+    assert results.loc['gaussian_copula', 'samples'] == 3
+    assert results.loc['real_holdout', 'samples'] == 1  # one fixed set of real rows
+    copula = results.loc['gaussian_copula']
+    assert copula['quality_min'] <= copula['quality'] <= copula['quality_max']
+    assert copula['xgboost_accuracy_min'] <= copula['xgboost_accuracy_max']
+    assert pd.isna(results.loc['real_holdout', 'quality_min'])
+    readme = (tmp_path / 'README.md').read_text()
+    quality = f'{copula["quality"]:.3f} ({copula["quality_min"]:.3f}-{copula["quality_max"]:.3f})'
+    assert f'| gaussian_copula | {quality} |' in readme
 
 
 @pytest.mark.parametrize(
