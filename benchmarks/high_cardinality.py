@@ -173,7 +173,7 @@ def _fit_and_measure(task):
             'fit_rss_increase_mb': rss_after_fit - rss_before,
         }
         if system == 'missdiff':
-            row['epochs'] = synthesizer._resolve_epochs(synthesizer._num_training_rows)
+            row['epochs'] = synthesizer._model.epochs
             row['model_dimensions'] = synthesizer._encoder.output_dimensions
     level_column = task.get('level_column')
     if level_column:

@@ -39,9 +39,15 @@ from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.training_table import check_training_table, training_rows
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
-# With epochs=None, train for about this many optimisation steps (1 to AUTO_MAX_EPOCHS epochs: at
-# 400,000 rows 6,252 steps scored as the 15,630 of the 10-epoch floor of before in 44% of the time).
+# With epochs=None, train for about this many optimisation steps on complete rows (1 to
+# AUTO_MAX_EPOCHS epochs: at 400,000 rows 6,252 steps scored as the 15,630 of the 10-epoch floor of
+# before in 44% of the time), divided by the share of observed cells: a step of rows with holes
+# scores fewer cells, so the budget follows the cells seen. Adult-16k with 50% holes: the best
+# guess's categorical accuracy 0.678 at 6,000 steps, 0.690 at 9,000, 0.698 at 12,000 (MICE 0.685,
+# MissForest 0.692).
 AUTO_TRAINING_STEPS = 6_000
+# The observed share counted by the automatic budget is at least this: at most 4x the steps.
+AUTO_MIN_OBSERVED_SHARE = 0.25
 # Tables under ~2,800 rows reach this cap first: on 500-row tables 500 epochs scored higher than
 # 2,000 with a held-out stop, on penguins 0.012 lower, in a fifth to a third of the time
 # (benchmarks/results/speed).
@@ -446,7 +452,9 @@ class MissDiffSynthesizer(
             num_blocks=self.denoiser_blocks,
             periodic_embedding=getattr(self, 'periodic_embedding', 0),
             denoiser=getattr(self, 'denoiser', 'mlp'),
-            epochs=self._resolve_epochs(len(training_data)),
+            epochs=self._resolve_epochs(
+                len(training_data), self._encoder.observed_cell_share(observed)
+            ),
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             conditional_share=self.conditional_share,
@@ -493,12 +501,13 @@ class MissDiffSynthesizer(
 
         return SMALL_TABLE_WIDTH if num_rows < SMALL_TABLE_ROWS else DEFAULT_WIDTH
 
-    def _resolve_epochs(self, num_rows):
+    def _resolve_epochs(self, num_rows, observed_share=1.0):
         if self.epochs is not None:
             return self.epochs
 
+        steps = AUTO_TRAINING_STEPS / max(observed_share, AUTO_MIN_OBSERVED_SHARE)
         steps_per_epoch = math.ceil(num_rows / min(self.batch_size, num_rows))
-        epochs = math.ceil(AUTO_TRAINING_STEPS / steps_per_epoch)
+        epochs = math.ceil(steps / steps_per_epoch)
         return int(np.clip(epochs, 1, AUTO_MAX_EPOCHS))
 
     # -- sampling -----------------------------------------------------------------------

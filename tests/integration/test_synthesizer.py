@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,6 +75,29 @@ def test_default_epochs_give_about_6000_steps_at_most_500_epochs(num_rows, expec
     assert synthesizer._resolve_epochs(num_rows) == expected
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)
     assert synthesizer._resolve_epochs(num_rows) == 7
+
+
+@pytest.mark.parametrize(
+    'observed_share, expected', [(1.0, 96), (0.8, 120), (0.5, 191), (0.25, 381), (0.1, 381)]
+)
+def test_default_epochs_grow_as_the_observed_cells_shrink(observed_share, expected):
+    # 16,000 rows are 63 steps an epoch: 6,000 steps over the observed share, at most 4 times.
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
+    assert synthesizer._resolve_epochs(16_000, observed_share) == expected
+
+
+def test_a_fit_counts_the_observed_cells_into_its_budget():
+    # Setup: 'a' holds a value in every other row, 'b' in every row: 3 cells of 4 observed.
+    data = _numeric_table(300)
+    data.loc[data.index % 2 == 0, 'a'] = np.nan
+    synthesizer = MissDiffSynthesizer(_metadata(data), batch_size=300)
+
+    # Run
+    with patch.object(MissDiffSynthesizer, '_resolve_epochs', return_value=1) as resolve:
+        synthesizer.fit({'table': data})
+
+    # Assert
+    assert resolve.call_args.args == (300, pytest.approx(0.75))
 
 
 @pytest.mark.parametrize(

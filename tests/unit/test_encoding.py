@@ -68,6 +68,20 @@ def test_missing_cells_are_zero_and_masked():
     assert (observed[:, spans['number']].ravel() == data['number'].notna()).all()
 
 
+def test_observed_cell_share_counts_each_cell_once_whatever_its_width():
+    # Setup
+    data = _mixed_table()
+    encoder = TableEncoder().fit(data, discrete_columns=['color', 'flag'])
+    _, observed = encoder.transform(data)
+
+    # Run
+    share = encoder.observed_cell_share(observed)
+
+    # Assert: the 3-level color block counts as one cell per row, as every other column.
+    assert share == pytest.approx(data.notna().to_numpy().mean())
+    assert encoder.observed_cell_share(observed[:0]) == 1.0
+
+
 def test_discrete_levels_are_only_observed_values():
     # Setup
     data = pd.DataFrame({'c': ['a', 'b', np.nan, 'a']})
