@@ -129,6 +129,17 @@ class MissDiffSynthesizer(
             ``k`` levels weighs ``k ** -column_balance``. 0 weighs every model dimension the same
             (the paper's plain mean, where wide one-hot blocks dominate); 1 weighs every column
             the same. Defaults to 1.
+        timestep_emphasis (float):
+            How much more often training visits the noisy steps: a step ``t`` is drawn with
+            probability about proportional to ``t ** timestep_emphasis`` (0: every step equally
+            often, as the paper). At 1, rows whose cells are mostly hidden or noisy are seen
+            more often, which is where the dependence of a rare level on another column is
+            learned: on Adult (16,000 rows, 20% holes, two fits) generated rows born in an
+            Asian country were Asian in 0.52-0.55 of cases against 0.16-0.20 at 0 (real 0.88),
+            XGBoost AUROC 0.896-0.898 against 0.893-0.895, the best guess of :meth:`impute`
+            named 0.764 of hidden categories right against 0.762, and quality was 0.974-0.976
+            against 0.975-0.977, at the same fit time (``benchmarks/results/conditionals``,
+            section 7). Defaults to 1.
         max_one_hot_levels (int or None):
             Categorical, boolean and ordinal columns with at most this many observed levels are
             one-hot encoded (one model dimension per level); columns with more get a frequency
@@ -238,6 +249,7 @@ class MissDiffSynthesizer(
         beta_max=0.5,
         numerical_transform='quantile',
         column_balance=1.0,
+        timestep_emphasis=1.0,
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         conditional_share=0.5,
         sampler='auto',
@@ -311,6 +323,19 @@ class MissDiffSynthesizer(
             'prediction_target', prediction_target, PREDICTION_TARGETS, error=MissDiffInputError
         )
         check_fraction('column_balance', column_balance, error=MissDiffInputError)
+        check_number(
+            'timestep_emphasis',
+            timestep_emphasis,
+            0,
+            what='a finite number, 0 or more (1 is the default, 0 the paper)',
+            error=MissDiffInputError,
+        )
+        if math.isinf(timestep_emphasis):
+            raise MissDiffInputError(
+                f"Invalid value {timestep_emphasis!r} for 'timestep_emphasis': it must be a "
+                'finite number, 0 or more (1 is the default, 0 the paper).'
+            )
+
         check_fraction('conditional_share', conditional_share, error=MissDiffInputError)
         if validation_share is not None:
             check_fraction('validation_share', validation_share, error=MissDiffInputError)
@@ -360,6 +385,7 @@ class MissDiffSynthesizer(
         self.beta_max = beta_max
         self.numerical_transform = numerical_transform
         self.column_balance = column_balance
+        self.timestep_emphasis = timestep_emphasis
         self.max_one_hot_levels = max_one_hot_levels
         self.conditional_share = conditional_share
         self.sampler = sampler
@@ -462,6 +488,7 @@ class MissDiffSynthesizer(
             conditional_share=self.conditional_share,
             sampling_steps=self.sampling_steps,
             sampler=self._resolve_sampler(),
+            timestep_emphasis=getattr(self, 'timestep_emphasis', 0.0),
             prediction_target=self.prediction_target,
             categorical_diffusion=self.categorical_diffusion,
             validation_share=self._resolve_validation_share(),

@@ -140,6 +140,10 @@ class MaskedDiffusionModel:
             2), ``'ddim'`` (DDIM steps with ``samplers.DDIM_ETA`` of the posterior noise) or
             ``'auto'`` (DDIM for rows generated from nothing, ancestral around known cells).
             Defaults to ``'ancestral'``.
+        timestep_emphasis (float):
+            Training steps ``t`` are drawn with probability about proportional to
+            ``t ** timestep_emphasis`` (see ``objective.draw_timesteps``): 0 trains every step
+            equally often, as the paper. Defaults to 0.
     """
 
     def __init__(
@@ -167,6 +171,7 @@ class MaskedDiffusionModel:
         patience=5,
         show_missing=None,
         sampler='ancestral',
+        timestep_emphasis=0.0,
     ):
         if sampler not in SAMPLER_CHOICES:
             raise ValueError(
@@ -196,6 +201,7 @@ class MaskedDiffusionModel:
         self.patience = patience
         self.show_missing = show_missing
         self.sampler_name = sampler
+        self.timestep_emphasis = timestep_emphasis
         self.stopped_epoch = None
         self.validation_loss_values = []
         self.device = training_device(enable_gpu)
@@ -362,6 +368,7 @@ class MaskedDiffusionModel:
             self._one_hot_blocks(),
             show_missing=getattr(self, 'show_missing', None),
             hole_draws=hole_draws,
+            timestep_emphasis=getattr(self, 'timestep_emphasis', 0.0),
         )
         trainer = Trainer(
             self.epochs,

@@ -6,6 +6,8 @@ of the rows, some observed columns as clean known values to generate the others 
 it which dimensions are missing.
 """
 
+import copy
+
 import torch
 
 from sdv_missdiff.diffusion.parameterization import training_target
@@ -132,6 +134,40 @@ class ObservedCellDraws:
         return x0
 
 
+def draw_timesteps(num_rows, last_timestep, emphasis, generator, device):
+    """Training steps ``t`` in ``1, ..., last_timestep``, noisy ones more often by ``emphasis``.
+
+    With ``emphasis`` 0 every step is equally likely (the paper). Otherwise ``t - 1`` is the
+    integer part of ``last_timestep * u ** (1 / (1 + emphasis))`` for ``u ~ U(0, 1)``: a
+    continuous density proportional to ``s ** emphasis`` cut into steps, so with 1 step ``t``
+    is drawn with probability ``(2t - 1) / last_timestep ** 2``. The same denoiser then sees
+    rows where most cells are hidden or noisy more often, which is where the dependence of a
+    rare level on another column is learned (Adult: ``benchmarks/results/conditionals``).
+
+    Args:
+        num_rows (int):
+            How many steps to draw.
+        last_timestep (int):
+            Largest step.
+        emphasis (float):
+            Exponent of the density (0 or more).
+        generator (torch.Generator):
+            Generator of the draws, on ``device``.
+        device (torch.device):
+            Where the steps live.
+
+    Returns:
+        torch.Tensor:
+            Long tensor of shape ``(num_rows,)``.
+    """
+    if not emphasis:
+        return torch.randint(1, last_timestep + 1, (num_rows,), device=device, generator=generator)
+
+    uniform = torch.rand((num_rows,), device=device, generator=generator)
+    position = uniform ** (1 / (1 + emphasis)) * last_timestep
+    return position.long().clamp_max(last_timestep - 1) + 1
+
+
 class MaskedDenoisingObjective:
     """The loss of one batch of encoded rows: noise them, predict the noise, score observed cells.
 
@@ -161,6 +197,10 @@ class MaskedDenoisingObjective:
         hole_draws (ObservedCellDraws or None):
             Columns whose holes are shown to the denoiser as observed cells of theirs instead
             of 0 (still never scored). Defaults to ``None`` (the paper's 0 everywhere).
+        timestep_emphasis (float):
+            How much more often noisy steps are trained on: a step ``t`` is drawn with
+            probability about proportional to ``t ** timestep_emphasis`` (see
+            :func:`draw_timesteps`). Defaults to 0 (every step equally often, as the paper).
     """
 
     def __init__(
@@ -174,6 +214,7 @@ class MaskedDenoisingObjective:
         one_hot_blocks=None,
         show_missing=None,
         hole_draws=None,
+        timestep_emphasis=0.0,
     ):
         self.schedule = schedule
         self.last_timestep = last_timestep
@@ -185,11 +226,18 @@ class MaskedDenoisingObjective:
         self.one_hot_blocks = one_hot_blocks
         self.show_missing = one_hot_blocks is None if show_missing is None else show_missing
         self.hole_draws = hole_draws or None
+        self.timestep_emphasis = timestep_emphasis
 
     @property
     def conditional(self):
         """bool: Whether rows are also trained with a condition."""
         return self.conditional_share > 0
+
+    def uniform_steps(self):
+        """This objective with every step drawn equally often (no ``timestep_emphasis``)."""
+        uniform = copy.copy(self)
+        uniform.timestep_emphasis = 0.0
+        return uniform
 
     def __call__(self, denoiser, x0, observed, generator):
         """Return the scalar loss of ``denoiser`` on the batch ``x0`` (0 where missing).
@@ -211,8 +259,8 @@ class MaskedDenoisingObjective:
         if self.hole_draws is not None:
             x0 = self.hole_draws.fill(x0, observed, generator)
 
-        timesteps = torch.randint(
-            1, self.last_timestep + 1, (x0.shape[0],), device=x0.device, generator=generator
+        timesteps = draw_timesteps(
+            x0.shape[0], self.last_timestep, self.timestep_emphasis, generator, x0.device
         )
         noise = torch.randn(x0.shape, device=x0.device, generator=generator)
         signal_scale, noise_scale = self.schedule.signal_and_noise(timesteps)

@@ -53,12 +53,26 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'validation_share': 0.6}, "'validation_share': hold out at most half"),
         ({'validation_share': -0.1}, "'validation_share'"),
         ({'patience': 0}, "'patience'"),
+        ({'timestep_emphasis': -1}, "'timestep_emphasis': it must be a finite number, 0 or more"),
+        ({'timestep_emphasis': float('inf')}, "'timestep_emphasis'"),
+        ({'timestep_emphasis': 'high'}, "'timestep_emphasis'"),
+        ({'timestep_emphasis': None}, "'timestep_emphasis'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
     metadata = _metadata(_numeric_table())
     with pytest.raises(MissDiffInputError, match=message):
         MissDiffSynthesizer(metadata, **arguments)
+
+
+@pytest.mark.parametrize('emphasis, expected', [(None, 1.0), (0, 0), (2.5, 2.5)])
+def test_timestep_emphasis_reaches_the_model_and_its_training_draws(emphasis, expected):
+    data = _numeric_table(64)
+    arguments = {} if emphasis is None else {'timestep_emphasis': emphasis}
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False, **arguments)
+    synthesizer.fit({'table': data})
+    assert synthesizer._model.timestep_emphasis == expected
+    assert synthesizer.sample(5)['table'].notna().all().all()
 
 
 def test_batch_size_none_is_refused():

@@ -6,6 +6,7 @@ from sdv_missdiff.diffusion.objective import (
     MaskedDenoisingObjective,
     ObservedCellDraws,
     draw_condition,
+    draw_timesteps,
     masked_noise_loss,
 )
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
@@ -183,3 +184,44 @@ def test_observed_cell_draws_fill_only_holes_with_whole_observed_cells():
     assert {tuple(row) for row in block.tolist()} == {(1.0, -1.0), (-1.0, 1.0)}
     assert torch.equal(filled[:, 3], batch[:, 3])  # not asked for: the paper's 0 stays
     assert not ObservedCellDraws(values, torch.ones_like(observed), column_index, [0, 1])
+
+
+def test_timestep_draws_without_emphasis_are_the_uniform_draws_of_before():
+    drawn = draw_timesteps(1000, 78, 0, torch.Generator().manual_seed(3), 'cpu')
+    expected = torch.randint(1, 79, (1000,), generator=torch.Generator().manual_seed(3))
+    assert torch.equal(drawn, expected)
+
+
+def test_timestep_emphasis_one_draws_each_step_in_proportion_to_2t_minus_1():
+    last = 20
+    drawn = draw_timesteps(400_000, last, 1.0, torch.Generator().manual_seed(0), 'cpu')
+    assert drawn.dtype == torch.long
+    assert int(drawn.min()) == 1 and int(drawn.max()) == last
+    shares = torch.bincount(drawn, minlength=last + 1)[1:].double() / len(drawn)
+    steps = torch.arange(1, last + 1, dtype=torch.float64)
+    expected = (2 * steps - 1) / last**2
+    assert torch.allclose(shares, expected, atol=0.002)
+    # Noisier steps are drawn more often the larger the emphasis.
+    stronger = draw_timesteps(400_000, last, 3.0, torch.Generator().manual_seed(0), 'cpu')
+    assert stronger.double().mean() > drawn.double().mean() > (last + 1) / 2 + 2
+
+
+def test_objective_trains_on_the_steps_its_emphasis_draws():
+    schedule = VPSchedule(quadratic_betas(100))
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        conditional = False
+
+        def forward(self, x, t, *args):
+            seen.append(t.clone())
+            return torch.zeros_like(x)
+
+    objective = MaskedDenoisingObjective(
+        schedule, 50, torch.zeros(2, dtype=torch.long), timestep_emphasis=1.0
+    )
+    values, observed = torch.randn(4096, 2), torch.ones(4096, 2)
+    objective(Recorder(), values, observed, torch.Generator().manual_seed(1))
+    steps = seen[0].double()
+    # Mean of 1..50 weighted by 2t - 1 is about 33.8; uniform steps average 25.5.
+    assert 33 < float(steps.mean()) < 34.6

@@ -14,6 +14,7 @@ from sdv_missdiff.diffusion.training import (
     sampling_across_ranks,
     sampling_ranks,
     update_ema,
+    validation_loss_of,
 )
 
 
@@ -159,3 +160,22 @@ def test_sampling_across_ranks_is_local_without_torch_distributed():
         assert sampling_ranks() is None
 
     assert sampling_ranks() is None
+
+
+def test_validation_loss_weighs_every_step_the_same_whatever_the_training_emphasis():
+    torch.manual_seed(0)
+    schedule = VPSchedule(quadratic_betas(100))
+    column_index = torch.arange(3)
+    denoiser = MLPDenoiser(3, hidden_dimensions=16, num_blocks=1)
+    values, observed = torch.randn(300, 3), torch.ones(300, 3)
+    emphasised = MaskedDenoisingObjective(schedule, 78, column_index, timestep_emphasis=2.0)
+    uniform = MaskedDenoisingObjective(schedule, 78, column_index)
+
+    held_out = validation_loss_of(denoiser, emphasised, (values, observed), 100)
+
+    assert held_out == validation_loss_of(denoiser, uniform, (values, observed), 100)
+    assert emphasised.timestep_emphasis == 2.0  # the training objective is left as it was
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        trained_on = float(emphasised(denoiser, values, observed, generator))
+    assert trained_on != pytest.approx(held_out, rel=1e-3)
