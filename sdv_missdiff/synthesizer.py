@@ -19,6 +19,7 @@ from sdv_missdiff._validation import (
     check_number,
     check_optional_int,
     check_positive_int,
+    is_number,
 )
 from sdv_missdiff.conditional import ConditionalSamplingMixin
 from sdv_missdiff.constraints import restore_missing_cells
@@ -323,14 +324,7 @@ class MissDiffSynthesizer(
             'prediction_target', prediction_target, PREDICTION_TARGETS, error=MissDiffInputError
         )
         check_fraction('column_balance', column_balance, error=MissDiffInputError)
-        check_number(
-            'timestep_emphasis',
-            timestep_emphasis,
-            0,
-            what='a finite number, 0 or more (1 is the default, 0 the paper)',
-            error=MissDiffInputError,
-        )
-        if math.isinf(timestep_emphasis):
+        if not (is_number(timestep_emphasis) and 0 <= timestep_emphasis < math.inf):
             raise MissDiffInputError(
                 f"Invalid value {timestep_emphasis!r} for 'timestep_emphasis': it must be a "
                 'finite number, 0 or more (1 is the default, 0 the paper).'

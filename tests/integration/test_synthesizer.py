@@ -55,6 +55,7 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'patience': 0}, "'patience'"),
         ({'timestep_emphasis': -1}, "'timestep_emphasis': it must be a finite number, 0 or more"),
         ({'timestep_emphasis': float('inf')}, "'timestep_emphasis'"),
+        ({'timestep_emphasis': float('nan')}, "'timestep_emphasis'"),
         ({'timestep_emphasis': 'high'}, "'timestep_emphasis'"),
         ({'timestep_emphasis': None}, "'timestep_emphasis'"),
     ],

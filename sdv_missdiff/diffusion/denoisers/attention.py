@@ -240,27 +240,7 @@ class ColumnAttentionDenoiser(nn.Module):
         return tokens + self._step_embedding(timesteps).unsqueeze(1)
 
     def forward(self, noisy_rows, timesteps, condition_mask=None, missing_mask=None):
-        """Predict the noise in ``noisy_rows`` at integer steps ``timesteps``.
-
-        Args:
-            noisy_rows (torch.Tensor):
-                Rows at noise level ``timesteps``; for a conditional denoiser, the dimensions
-                where ``condition_mask`` is 1 hold clean known values instead.
-            timesteps (torch.Tensor):
-                Integer step of each row.
-            condition_mask (torch.Tensor or None):
-                1 where a dimension is a known condition. Only for a conditional denoiser;
-                ``None`` means nothing is known. Defaults to ``None``.
-            missing_mask (torch.Tensor or None):
-                1 where a dimension is missing from the training row (its value is 0 and means
-                nothing). Only for a conditional denoiser; ``None`` means nothing is missing, as
-                when sampling. Defaults to ``None``.
-
-        Returns:
-            torch.Tensor:
-                Predicted noise (logits for the levels of a one-hot block), shaped like
-                ``noisy_rows``.
-        """
+        """Predict the noise in ``noisy_rows`` (logits for one-hot levels); see ``Denoiser``."""
         hidden = self.tokenize(noisy_rows, timesteps, condition_mask, missing_mask)
         for layer in self.layers:
             hidden = layer(hidden)

@@ -29,23 +29,6 @@ def test_gradients_are_identical_across_calls_with_two_threads():
         assert torch.equal(gradients[0], other)
 
 
-def test_training_and_sampling_paths_predict_the_same_noise():
-    # Setup
-    torch.manual_seed(0)
-    network = MLPDenoiser(6, hidden_dimensions=16, num_blocks=2, conditional=True)
-    rows = torch.randn(50, 6)
-    timesteps = torch.randint(1, 5, (50,))
-
-    # Run
-    with torch.no_grad():
-        sampling = network(rows, timesteps)
-
-    training = network(rows, timesteps).detach()
-
-    # Assert
-    torch.testing.assert_close(training, sampling)
-
-
 def test_takes_its_width_from_the_layout():
     # Setup
     layout = ColumnLayout.from_column_index([0, 1, 1, 1, 2])
