@@ -12,7 +12,7 @@ from sdv_missdiff.diffusion.objective import (
     ObservedCellDraws,
     masked_noise_loss,
 )
-from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler
+from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler, DPMSolverSampler
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError, sampling_across_ranks
 
@@ -20,6 +20,7 @@ __all__ = (
     'AncestralSampler',
     'ColumnLayout',
     'DDIMSampler',
+    'DPMSolverSampler',
     'Denoiser',
     'MLPDenoiser',
     'MaskedDenoisingObjective',

@@ -108,10 +108,10 @@ def test_learned_holes_sample_with_ancestral_steps(learned):
     complete = MissDiffSynthesizer(_metadata(), epochs=1, enable_gpu=False)
     complete.fit({'t': _structural_table(200)})
 
-    # Assert: 'auto' takes DDIM steps for rows from nothing unless holes are learned
+    # Assert: 'auto' takes DPM-Solver++(2M) steps for rows from nothing unless holes are learned
     assert learned.sampler == 'auto'
     assert learned._model.make_sampler(known=False).__class__.__name__ == 'AncestralSampler'
-    assert complete._model.make_sampler(known=False).__class__.__name__ == 'DDIMSampler'
+    assert complete._model.make_sampler(known=False).__class__.__name__ == 'DPMSolverSampler'
 
 
 def test_random_holes_keep_the_rates_but_not_the_meaning():

@@ -41,7 +41,10 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'missing_data_strategy': 'impute'}, "'missing_data_strategy'"),
         ({'numerical_transform': 'log'}, "'numerical_transform'"),
         ({'sampling_steps': 200}, "'sampling_steps' \\(200\\) cannot exceed"),
-        ({'sampler': 'euler'}, "'sampler'. Choose one of \\['auto', 'ancestral', 'ddim'\\]"),
+        (
+            {'sampler': 'euler'},
+            "'sampler'. Choose one of \\['auto', 'ancestral', 'ddim', 'dpm\\+\\+2m'\\]",
+        ),
         ({'learning_rate': 0}, "'learning_rate'"),
         ({'beta_min': 0.6}, 'beta_min < beta_max'),
         ({'num_timesteps': 1}, "'num_timesteps'"),
@@ -352,7 +355,7 @@ def test_with_a_datetime_format_sdv_names_the_column_itself():
         synthesizer.fit({'t': data})
 
 
-def test_auto_sampler_takes_ddim_steps_for_new_rows_and_ancestral_ones_around_known_cells():
+def test_auto_sampler_takes_dpm_solver_steps_for_new_rows_and_ancestral_ones_around_known_cells():
     # Setup
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=2)
     synthesizer.fit({'table': _numeric_table()})
@@ -364,7 +367,7 @@ def test_auto_sampler_takes_ddim_steps_for_new_rows_and_ancestral_ones_around_kn
     fixed = model.make_sampler(12, known=False)
 
     # Assert: each sampler with its own default number of steps, or the one asked for.
-    assert type(new_rows).__name__ == 'DDIMSampler' and len(new_rows.timesteps) == 30
+    assert type(new_rows).__name__ == 'DPMSolverSampler' and len(new_rows.timesteps) == 25
     assert type(around_known).__name__ == 'AncestralSampler'
     assert len(around_known.timesteps) == 50
     assert len(fixed.timesteps) == 12
