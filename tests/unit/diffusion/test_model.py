@@ -89,6 +89,24 @@ def test_pickled_model_samples_identically():
     np.testing.assert_array_equal(model.sample(20), restored.sample(20))
 
 
+def test_sampling_on_a_cpu_goes_in_cache_sized_chunks_by_default():
+    # Setup: 5,000 rows are two chunks of the CPU's default (4,096 rows), one of 20,000.
+    data = _correlated_rows()
+    model = MaskedDiffusionModel(epochs=1, hidden_dimensions=16, num_blocks=1, enable_gpu=False)
+    model.fit(data, np.ones_like(data), seed=0)
+
+    # Run
+    rows = {}
+    for batch_size in (None, 4_096, 20_000):
+        model.set_random_state(3)
+        rows[batch_size] = model.sample(5_000, sampling_steps=5, batch_size=batch_size)
+
+    # Assert: the default draws exactly the rows of 4,096-row chunks (the noise of each chunk
+    # is drawn in turn), not those of one batch.
+    np.testing.assert_array_equal(rows[None], rows[4_096])
+    assert not np.array_equal(rows[None], rows[20_000])
+
+
 def test_conditional_model_generates_from_known_cells_without_resampling():
     # Setup: 30% of cells hidden at random.
     data = _correlated_rows(num_rows=2000)
