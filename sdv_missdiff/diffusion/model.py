@@ -50,6 +50,20 @@ DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30, 'dpm++2m': 25}
 _FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
 
 
+def _holds_values_where_missing(values, observed, chunk_rows=65_536):
+    """Whether ``values`` holds anything but 0 (NaN included) in a dimension ``observed`` is 0.
+
+    Read by chunks of rows, so that a table already filled with 0 (``TableEncoder``'s output)
+    is trained on as it is, without a filled copy of it (a million Adult rows: 400 MiB).
+    """
+    for start in range(0, len(values), chunk_rows):
+        rows = slice(start, start + chunk_rows)
+        if (values[rows] * (1 - observed[rows]) != 0).any():
+            return True
+
+    return False
+
+
 class _WithoutLevels(torch.nn.Module):
     """A denoiser whose logits of some one-hot levels are pushed out of reach.
 
@@ -297,7 +311,8 @@ class MaskedDiffusionModel:
 
         Args:
             values (numpy.ndarray):
-                Encoded rows, float, 0 in missing dimensions.
+                Encoded rows, float. Whatever a missing dimension holds (0, NaN) is read as
+                0; a table already holding 0 there is trained on without a copy.
             observed (numpy.ndarray):
                 Observation mask of the same shape.
             seed (int or None):
@@ -347,7 +362,9 @@ class MaskedDiffusionModel:
 
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
         m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
-        x_all = x_all * m_all  # the paper's fill: 0 in every missing dimension
+        if _holds_values_where_missing(x_all, m_all):
+            # The paper's fill, 0 in every missing dimension (NaN too: NaN * 0 is NaN).
+            x_all = torch.where(m_all.bool(), x_all, 0.0)
         self._dimension_weights = None
         if dimension_weights is not None:
             self._dimension_weights = torch.as_tensor(

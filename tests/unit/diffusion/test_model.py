@@ -32,6 +32,30 @@ def test_fit_is_repeatable_with_a_seed():
     np.testing.assert_array_equal(first.sample(50), second.sample(50))
 
 
+def test_fit_reads_missing_dimensions_as_zero_whatever_they_hold():
+    # Setup: the same table with 0, NaN or junk in its missing dimensions.
+    data = _correlated_rows()
+    observed = np.ones_like(data)
+    observed[::3, 1] = 0
+    filled = {
+        'zero': np.where(observed == 1, data, 0.0).astype(np.float32),
+        'nan': np.where(observed == 1, data, np.nan).astype(np.float32),
+        'junk': np.where(observed == 1, data, 123.0).astype(np.float32),
+    }
+
+    # Run
+    losses = {}
+    for name, values in filled.items():
+        model = MaskedDiffusionModel(epochs=2, hidden_dimensions=16, num_blocks=1)
+        model.fit(values, observed, seed=0)
+        losses[name] = model.loss_values
+
+    # Assert: a zero-filled table is trained on in place, the others through a filled copy.
+    assert np.isfinite(losses['nan']).all()
+    assert losses['nan'] == losses['zero'] == losses['junk']
+    assert np.isnan(filled['nan'][::3, 1]).all()  # the caller's array is left as it was
+
+
 def test_learns_correlation_from_incomplete_rows():
     # Setup: 30% of cells hidden at random.
     data = _correlated_rows(num_rows=2000)

@@ -62,6 +62,27 @@ def test_value_bounds_span_observed_values_with_a_margin():
     torch.testing.assert_close(upper, torch.tensor([10.5, 5.0]))
 
 
+def test_value_bounds_read_by_chunks_match_the_whole_table(monkeypatch):
+    # Setup: 1,000 rows read 64 at a time; the extremes sit in different chunks, and a
+    # missing cell beyond them must not count.
+    monkeypatch.setattr('sdv_missdiff.diffusion.samplers.BOUNDS_CHUNK_ROWS', 64)
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randn((1_000, 3), generator=generator)
+    observed = (torch.rand((1_000, 3), generator=generator) > 0.2).float()
+    values[5, 0], values[900, 0], values[500, 1] = -7.0, 9.0, 50.0
+    observed[5, 0], observed[900, 0], observed[500, 1] = 1.0, 1.0, 0.0
+
+    # Run
+    lower, upper = value_bounds(values, observed, margin=0.0)
+
+    # Assert
+    seen = observed.bool()
+    torch.testing.assert_close(lower, torch.where(seen, values, torch.inf).amin(0))
+    torch.testing.assert_close(upper, torch.where(seen, values, -torch.inf).amax(0))
+    assert lower[0].item() == -7.0 and upper[0].item() == 9.0
+    assert upper[1].item() < 50.0
+
+
 @pytest.mark.parametrize('conditional', [False, True])
 @pytest.mark.parametrize('num_resamples', [1, 4])
 def test_known_dimensions_come_back_exactly_and_rows_stay_in_bounds(num_resamples, conditional):
