@@ -392,8 +392,10 @@ class DPMSolverSampler(DDIMSampler):
     by the other samplers. Around known cells with RePaint resampling, a repeated step reuses
     the estimate of the last noisier step, not its own.
 
-    Measured on Adult (16,000 rows, 20% holes; ``benchmarks/results/speed``): 20 steps matched
-    the quality of 30 plain DDIM steps in two thirds of the time.
+    Measured on Adult (16,000 rows, 20% holes, two fits, six tables each;
+    ``benchmarks/results/speed``): 25 steps scored quality 0.977 against 0.975 for 30 plain DDIM
+    steps, at the same XGBoost accuracy and AUROC, in 85% of the time; 20 steps lost 0.002 of
+    XGBoost accuracy.
 
     Args:
         schedule, timesteps, velocity, one_hot_blocks, eta:
