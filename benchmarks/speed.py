@@ -5,7 +5,7 @@ Tasks (``--tasks``):
 - ``adult``: Adult, 16,000 complete rows with 20% of the cells hidden MCAR-independently (seed 0,
   the setting of ``benchmarks/adult_synthesizers.py``). MissDiff with its defaults is fitted
   once; 16,000 rows are sampled with the default sampler and with the ones it replaced
-  (``EARLIER_SAMPLERS``: 30 DDIM steps, 50 ancestral ones) and a faster setting (20
+  (``OTHER_SAMPLERS``: 30 DDIM steps, 50 ancestral ones) and a faster setting (20
   DPM-Solver++(2M) steps) from the same fit, each timed and scored (SDMetrics
   quality against the complete rows, XGBoost on 4,000 real test rows). TabularARGN
   (``mostlyai-engine``, defaults) is fitted and sampled in the same run when it is installed.
@@ -50,7 +50,7 @@ RESULTS = Path(__file__).parent / 'results' / 'speed'
 TASKS = ('adult', 'small', 'profile', 'sample')
 # Samplers scored beside the default (25 DPM-Solver++(2M) steps) on the same fit: the ones it
 # replaced and a faster setting.
-EARLIER_SAMPLERS = {
+OTHER_SAMPLERS = {
     'missdiff, 30 DDIM steps (default before)': {'sampler': 'ddim', 'sampling_steps': 30},
     'missdiff, 50 ancestral steps (default before that)': {
         'sampler': 'ancestral',
@@ -123,7 +123,7 @@ def adult_task(args):
         name = 'missdiff (defaults: auto, 25 DPM-Solver++(2M) steps)'
         row = scored(name, synthetic, fit_s, sample_s, extra)
         rows.append({**row, 'sample_seed': seed})
-        for name, sampler in EARLIER_SAMPLERS.items():
+        for name, sampler in OTHER_SAMPLERS.items():
             synthetic, sample_s = sample_with(synthesizer, 16_000, seed=seed, **sampler)
             row = scored(name, synthetic, fit_s, sample_s, extra)
             rows.append({**row, 'sample_seed': seed})

@@ -22,7 +22,13 @@ from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
-from sdv_missdiff.diffusion.samplers import SAMPLERS, AntitheticNoise, CPUNoise, value_bounds
+from sdv_missdiff.diffusion.samplers import (
+    SAMPLERS,
+    TABLE_CHUNK_ROWS,
+    AntitheticNoise,
+    CPUNoise,
+    value_bounds,
+)
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import (
     Trainer,
@@ -50,14 +56,14 @@ DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30, 'dpm++2m': 25}
 _FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
 
 
-def _holds_values_where_missing(values, observed, chunk_rows=65_536):
+def _holds_values_where_missing(values, observed):
     """Whether ``values`` holds anything but 0 (NaN included) in a dimension ``observed`` is 0.
 
     Read by chunks of rows, so that a table already filled with 0 (``TableEncoder``'s output)
     is trained on as it is, without a filled copy of it (a million Adult rows: 400 MiB).
     """
-    for start in range(0, len(values), chunk_rows):
-        rows = slice(start, start + chunk_rows)
+    for start in range(0, len(values), TABLE_CHUNK_ROWS):
+        rows = slice(start, start + TABLE_CHUNK_ROWS)
         if (values[rows] * (1 - observed[rows]) != 0).any():
             return True
 

@@ -53,8 +53,9 @@ class AntitheticNoise(CPUNoise):
         return paired.to(self.device)
 
 
-# Rows read at once by ``value_bounds``.
-BOUNDS_CHUNK_ROWS = 65_536
+# Rows read at once where a whole training table is scanned (``value_bounds``, the model's check
+# of its missing cells): a full-size temporary costs a copy of the table.
+TABLE_CHUNK_ROWS = 65_536
 
 
 def value_bounds(values, observed, margin=0.05):
@@ -75,8 +76,8 @@ def value_bounds(values, observed, margin=0.05):
     # By chunks of rows: a mask and a filled copy of the whole table held 1.25 copies of it at
     # once (a million Adult rows: about 500 MiB) for two vectors.
     lower, upper = [], []
-    for start in range(0, max(len(values), 1), BOUNDS_CHUNK_ROWS):
-        rows = slice(start, start + BOUNDS_CHUNK_ROWS)
+    for start in range(0, max(len(values), 1), TABLE_CHUNK_ROWS):
+        rows = slice(start, start + TABLE_CHUNK_ROWS)
         seen = observed[rows].bool()
         lower.append(torch.where(seen, values[rows], torch.inf).amin(0))
         upper.append(torch.where(seen, values[rows], -torch.inf).amax(0))
@@ -360,15 +361,19 @@ class DDIMSampler(AncestralSampler):
         super().__init__(schedule, timesteps, velocity, one_hot_blocks)
         self.eta = DDIM_ETA if eta is None else float(eta)
 
-    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
-        # The noise the clipped clean row implies, so that clipping also steers the path.
-        implied_noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
+    def _noise_scales(self, alpha_bar, previous_alpha_bar):
+        # sigma (fresh noise) and the scale the implied noise keeps, sqrt(1 - abar_prev - sigma^2).
         posterior_variance = (
             (1 - previous_alpha_bar) / (1 - alpha_bar) * (1 - alpha_bar / previous_alpha_bar)
         )
         sigma = self.eta * posterior_variance.sqrt()
-        step = previous_alpha_bar.sqrt() * x0
-        step = step + (1 - previous_alpha_bar - sigma**2).clamp_min(0).sqrt() * implied_noise
+        return sigma, (1 - previous_alpha_bar - sigma**2).clamp_min(0).sqrt()
+
+    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
+        # The noise the clipped clean row implies, so that clipping also steers the path.
+        implied_noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
+        sigma, kept = self._noise_scales(alpha_bar, previous_alpha_bar)
+        step = previous_alpha_bar.sqrt() * x0 + kept * implied_noise
         if self.eta:
             step = step + sigma * noise(x.shape)
 
@@ -424,11 +429,8 @@ class DPMSolverSampler(DDIMSampler):
         h = half_log_snr(previous_alpha_bar) - half_log_snr(alpha_bar)
         h_before = half_log_snr(alpha_bar) - half_log_snr(before_alpha_bar)
         # DDIM's weight on x0 with x held fixed (alpha_prev (1 - exp(-h)) when eta is 0).
-        posterior_variance = (
-            (1 - previous_alpha_bar) / (1 - alpha_bar) * (1 - alpha_bar / previous_alpha_bar)
-        )
-        kept_noise = (1 - previous_alpha_bar - self.eta**2 * posterior_variance).clamp_min(0)
-        weight = previous_alpha_bar.sqrt() - (kept_noise * alpha_bar / (1 - alpha_bar)).sqrt()
+        _, kept = self._noise_scales(alpha_bar, previous_alpha_bar)
+        weight = previous_alpha_bar.sqrt() - kept * (alpha_bar / (1 - alpha_bar)).sqrt()
         return step + weight * h / (2 * h_before) * (x0 - before_x0)
 
 

@@ -65,7 +65,7 @@ def test_value_bounds_span_observed_values_with_a_margin():
 def test_value_bounds_read_by_chunks_match_the_whole_table(monkeypatch):
     # Setup: 1,000 rows read 64 at a time; the extremes sit in different chunks, and a
     # missing cell beyond them must not count.
-    monkeypatch.setattr('sdv_missdiff.diffusion.samplers.BOUNDS_CHUNK_ROWS', 64)
+    monkeypatch.setattr('sdv_missdiff.diffusion.samplers.TABLE_CHUNK_ROWS', 64)
     generator = torch.Generator().manual_seed(0)
     values = torch.randn((1_000, 3), generator=generator)
     observed = (torch.rand((1_000, 3), generator=generator) > 0.2).float()
