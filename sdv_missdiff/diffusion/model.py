@@ -172,6 +172,9 @@ class MaskedDiffusionModel:
             Training steps ``t`` are drawn with probability about proportional to
             ``t ** timestep_emphasis`` (see ``objective.draw_timesteps``): 0 trains every step
             equally often, as the paper. Defaults to 0.
+        categorical_weight (float):
+            Loss weight of a hidden categorical cell's cross-entropy against a continuous
+            dimension's squared error (masked categorical diffusion only). Defaults to 1.
     """
 
     def __init__(
@@ -200,6 +203,7 @@ class MaskedDiffusionModel:
         show_missing=None,
         sampler='ancestral',
         timestep_emphasis=0.0,
+        categorical_weight=1.0,
     ):
         if sampler not in SAMPLER_CHOICES:
             raise ValueError(
@@ -230,6 +234,7 @@ class MaskedDiffusionModel:
         self.show_missing = show_missing
         self.sampler_name = sampler
         self.timestep_emphasis = timestep_emphasis
+        self.categorical_weight = categorical_weight
         self.stopped_epoch = None
         self.validation_loss_values = []
         self.device = training_device(enable_gpu)
@@ -400,6 +405,7 @@ class MaskedDiffusionModel:
             show_missing=getattr(self, 'show_missing', None),
             hole_draws=hole_draws,
             timestep_emphasis=getattr(self, 'timestep_emphasis', 0.0),
+            categorical_weight=getattr(self, 'categorical_weight', 1.0),
         )
         trainer = Trainer(
             self.epochs,

@@ -201,6 +201,9 @@ class MaskedDenoisingObjective:
             How much more often noisy steps are trained on: a step ``t`` is drawn with
             probability about proportional to ``t ** timestep_emphasis`` (see
             :func:`draw_timesteps`). Defaults to 0 (every step equally often, as the paper).
+        categorical_weight (float):
+            Loss weight of a hidden one-hot cell's cross-entropy against a continuous
+            dimension's weighted squared error (masked one-hot blocks only). Defaults to 1.
     """
 
     def __init__(
@@ -215,6 +218,7 @@ class MaskedDenoisingObjective:
         show_missing=None,
         hole_draws=None,
         timestep_emphasis=0.0,
+        categorical_weight=1.0,
     ):
         self.schedule = schedule
         self.last_timestep = last_timestep
@@ -227,6 +231,7 @@ class MaskedDenoisingObjective:
         self.show_missing = one_hot_blocks is None if show_missing is None else show_missing
         self.hole_draws = hole_draws or None
         self.timestep_emphasis = timestep_emphasis
+        self.categorical_weight = categorical_weight
 
     @property
     def conditional(self):
@@ -334,6 +339,9 @@ class MaskedDenoisingObjective:
         if condition is not None:
             cells = cells * (1 - blocks.cells(condition))
 
-        cross_entropy, num_cells = blocks.cross_entropy(prediction, x0, cells)
-        # A scored continuous cell weighs its dimension weight, a hidden one-hot cell 1.
+        # A scored continuous cell weighs its dimension weight, a hidden one-hot cell
+        # categorical_weight, in the sum and in the mean's denominator alike.
+        cross_entropy, num_cells = blocks.cross_entropy(
+            prediction, x0, cells * self.categorical_weight
+        )
         return (squared + cross_entropy) / (weights.sum() + num_cells).clamp_min(1e-12)

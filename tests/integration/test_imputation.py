@@ -28,7 +28,7 @@ def fitted():
     training = data.mask(holes)
     metadata = Metadata.detect_from_dataframes({'pair': training})
     # 80 epochs: at 60 this small model's imputation error moved from 0.41 to 0.51 with the
-    # training seed's stream (limit 0.51); at 80 it is 0.30.
+    # training seed's stream; at 80 it is 0.25-0.33 from draw to draw.
     synthesizer = MissDiffSynthesizer(
         metadata,
         epochs=80,
@@ -65,7 +65,8 @@ def test_imputes_the_training_table_keeping_observed_cells(fitted):
     # Setup
     synthesizer, complete, training = fitted
 
-    # Run
+    # Run: seeded, so the draw does not depend on which tests ran before
+    synthesizer.set_random_state(0)
     imputed = synthesizer.impute({'pair': training}, num_resamples=10)['pair']
 
     # Assert
@@ -76,9 +77,13 @@ def test_imputes_the_training_table_keeping_observed_cells(fitted):
             imputed.loc[observed[column], column], training.loc[observed[column], column]
         )
 
+    # One draw's median error over these ~160 cells ranged 0.25-0.33 over six random states
+    # (mean fill: about 1.3), so the bar leaves room for the draw.
     both = training['x'].notna() & training['y'].isna()
     error = (imputed.loc[both, 'y'] - complete.loc[both, 'y']).abs().median()
-    assert error < 0.3
+    mean_fill_error = (training['y'].mean() - complete.loc[both, 'y']).abs().median()
+    assert error < 0.4
+    assert error < 0.3 * mean_fill_error
 
 
 def test_multiple_imputations_spread_where_the_model_is_uncertain(fitted):

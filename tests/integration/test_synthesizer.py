@@ -61,6 +61,12 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'timestep_emphasis': float('nan')}, "'timestep_emphasis'"),
         ({'timestep_emphasis': 'high'}, "'timestep_emphasis'"),
         ({'timestep_emphasis': None}, "'timestep_emphasis'"),
+        ({'categorical_weight': 0}, "'categorical_weight': it must be a finite number above 0"),
+        ({'categorical_weight': -2}, "'categorical_weight'"),
+        ({'categorical_weight': float('inf')}, "'categorical_weight'"),
+        ({'categorical_weight': float('nan')}, "'categorical_weight'"),
+        ({'categorical_weight': '2'}, "'categorical_weight'"),
+        ({'categorical_weight': None}, "'categorical_weight'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -77,6 +83,41 @@ def test_timestep_emphasis_reaches_the_model_and_its_training_draws(emphasis, ex
     synthesizer.fit({'table': data})
     assert synthesizer._model.timestep_emphasis == expected
     assert synthesizer.sample(5)['table'].notna().all().all()
+
+
+def _mixed_table(num_rows=64):
+    rng = np.random.default_rng(0)
+    numbers = rng.normal(size=num_rows)
+    return pd.DataFrame(
+        {
+            'x': numbers,
+            'sign': np.where(numbers > 0, 'pos', 'neg'),
+        }
+    )
+
+
+def test_categorical_weight_reaches_the_model_and_weighs_the_training_loss():
+    # Setup: the same seeded fit with the default weight (2) and with 1.
+    data = _mixed_table()
+    losses = {}
+    for arguments in ({}, {'categorical_weight': 1.0}):
+        synthesizer = MissDiffSynthesizer(_metadata(data), epochs=2, enable_gpu=False, **arguments)
+        torch.manual_seed(0)
+        synthesizer.fit({'table': data})
+        losses[synthesizer._model.categorical_weight] = synthesizer.get_loss_values()['Loss']
+        assert synthesizer.sample(5)['table'].notna().all().all()
+
+    # Assert: the weight reached the model and changed what was trained.
+    assert set(losses) == {1.0, 2.0}
+    assert not np.allclose(losses[1.0], losses[2.0])
+
+
+def test_a_synthesizer_saved_before_categorical_weight_refits_with_weight_one():
+    data = _mixed_table()
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
+    del synthesizer.categorical_weight  # as in a pickle of an earlier version
+    synthesizer.fit({'table': data})
+    assert synthesizer._model.categorical_weight == 1.0
 
 
 def test_batch_size_none_is_refused():

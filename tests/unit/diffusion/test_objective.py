@@ -225,3 +225,40 @@ def test_objective_trains_on_the_steps_its_emphasis_draws():
     steps = seen[0].double()
     # Mean of 1..50 weighted by 2t - 1 is about 33.8; uniform steps average 25.5.
     assert 33 < float(steps.mean()) < 34.6
+
+
+def test_categorical_weight_weighs_hidden_cells_in_the_sum_and_in_the_mean():
+    # Setup: a number and a 3-level one-hot column; the loss is (S + w C) / (W + w n) with S, W
+    # the squared errors and weights of numbers, C, n the cross-entropy and count of hidden cells.
+    from sdv_missdiff.diffusion.categorical import OneHotBlocks
+    from sdv_missdiff.diffusion.denoisers import ColumnLayout
+
+    layout = ColumnLayout.from_column_index([0, 1, 1, 1])
+    schedule = VPSchedule(quadratic_betas(20))
+    blocks = OneHotBlocks(layout, torch.device('cpu'))
+    x0 = torch.tensor([[0.3, 1.0, -1.0, -1.0], [-0.5, -1.0, 1.0, -1.0]]).repeat(50, 1)
+    observed = torch.ones_like(x0)
+    torch.manual_seed(0)
+    network = MLPDenoiser(layout, hidden_dimensions=8, num_blocks=1, conditional=True)
+
+    def loss(weight=None):
+        arguments = {} if weight is None else {'categorical_weight': weight}
+        objective = MaskedDenoisingObjective(
+            schedule, 15, torch.tensor([0, 1, 1, 1]), 0.5, one_hot_blocks=blocks, **arguments
+        )
+        with torch.no_grad():
+            return float(objective(network, x0, observed, torch.Generator().manual_seed(0)))
+
+    # Run: the same draws at four weights.
+    weights = [1.0, 2.0, 4.0, 8.0]
+    losses = [loss(weight) for weight in weights]
+
+    # Assert: three weights give S/W, C/W and n/W, which predict the fourth.
+    system = torch.tensor([[1.0, w, -w * f] for w, f in zip(weights[:3], losses[:3])])
+    ratios = torch.linalg.solve(system.double(), torch.tensor(losses[:3]).double())
+    squared, cross_entropy, cells = ratios.tolist()
+    assert cells > 0 and cross_entropy > 0
+    predicted = (squared + 8 * cross_entropy) / (1 + 8 * cells)
+    assert losses[3] == pytest.approx(predicted, rel=1e-4)
+    assert loss() == losses[0]  # weight 1 is the objective's default
+    assert losses[0] != losses[1]
