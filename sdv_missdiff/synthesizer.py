@@ -144,9 +144,12 @@ class MissDiffSynthesizer(
         categorical_weight (float):
             Loss weight of a hidden categorical cell (its cross-entropy) against a numerical
             dimension (its squared error), with ``categorical_diffusion='masked'``. Above 1 the
-            denoiser spends more of itself on each category given the rest of the row, which is
-            what a classifier trained on the synthetic rows learns from and how learned holes
-            follow each other (``benchmarks/results/conditionals``, section 8). Defaults to 2.
+            denoiser names each category more sharply given the rest of the row: on Adult
+            (16,000 rows) learned holes of ``workclass`` and ``occupation`` went together in
+            0.960-0.982 of rows against 0.930-0.973 at 1, and the best guess of :meth:`impute`
+            named 0.764 of hidden categories right against 0.763; quality was about 0.0005
+            lower and XGBoost utility the same (``benchmarks/results/conditionals``, section 8).
+            Defaults to 2.
         max_one_hot_levels (int or None):
             Categorical, boolean and ordinal columns with at most this many observed levels are
             one-hot encoded (one model dimension per level); columns with more get a frequency

@@ -67,6 +67,7 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'categorical_weight': float('nan')}, "'categorical_weight'"),
         ({'categorical_weight': '2'}, "'categorical_weight'"),
         ({'categorical_weight': None}, "'categorical_weight'"),
+        ({'categorical_weight': True}, "'categorical_weight'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
