@@ -26,7 +26,7 @@ from sdv_missdiff.constraints import restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
 from sdv_missdiff.diffusion.denoisers import DENOISERS
-from sdv_missdiff.diffusion.model import SAMPLER_CHOICES
+from sdv_missdiff.diffusion.model import SAMPLER_CHOICES, SAMPLING_PRECISIONS
 from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
 from sdv_missdiff.encoding import (
     MAX_ONE_HOT_LEVELS,
@@ -186,6 +186,15 @@ class MissDiffSynthesizer(
             paper's schedule leaves none past step 78 of 100, so sampling starts there).
             ``None`` takes each sampler's own: 25 DPM-Solver++(2M) steps, 30 DDIM steps, 50
             ancestral ones. Defaults to ``None``.
+        sampling_precision (str):
+            Precision of the denoiser's matrix products in :meth:`sample`, conditional
+            sampling and :meth:`impute`: ``'float32'``, ``'bfloat16'`` or ``'auto'``: bfloat16
+            on a CPU that multiplies it in hardware (Intel AMX), float32 elsewhere (other CPUs
+            emulate it, and GPUs are not measured yet). Every sampler step stays in float32.
+            On Adult (16,000 rows, a 2-core Xeon with AMX) bfloat16 sampled in 2.3-2.7 s
+            against 3.6-4.3 s at the same quality and utility (six tables each). Rows of a
+            seed differ between the two, and so between machines under ``'auto'``: name one for
+            rows that repeat everywhere. Training is float32 always. Defaults to ``'auto'``.
         categorical_diffusion (str):
             How categorical, boolean and ordinal columns with one-hot blocks are diffused:
             ``'masked'`` hides cells at a rate that grows with the noise level and trains the
@@ -266,6 +275,7 @@ class MissDiffSynthesizer(
         conditional_share=0.5,
         sampler='auto',
         sampling_steps=None,
+        sampling_precision='auto',
         prediction_target='epsilon',
         categorical_diffusion='masked',
         validation_share=0.0,
@@ -303,6 +313,9 @@ class MissDiffSynthesizer(
             raise MissDiffInputError("Invalid value for 'num_timesteps': it must be at least 2.")
 
         check_choice('sampler', sampler, SAMPLER_CHOICES, error=MissDiffInputError)
+        check_choice(
+            'sampling_precision', sampling_precision, SAMPLING_PRECISIONS, error=MissDiffInputError
+        )
         if sampling_steps is not None:
             check_positive_int('sampling_steps', sampling_steps, error=MissDiffInputError)
             if sampling_steps > num_timesteps:
@@ -403,6 +416,7 @@ class MissDiffSynthesizer(
         self.conditional_share = conditional_share
         self.sampler = sampler
         self.sampling_steps = sampling_steps
+        self.sampling_precision = sampling_precision
         self.prediction_target = prediction_target
         self.categorical_diffusion = categorical_diffusion
         self.validation_share = validation_share
@@ -500,6 +514,8 @@ class MissDiffSynthesizer(
             learning_rate=self.learning_rate,
             conditional_share=self.conditional_share,
             sampling_steps=self.sampling_steps,
+            # Synthesizers saved before the choice refit to sample in float32, as they did.
+            sampling_precision=getattr(self, 'sampling_precision', 'float32'),
             sampler=self._resolve_sampler(),
             timestep_emphasis=getattr(self, 'timestep_emphasis', 0.0),
             # Synthesizers saved before the weight existed refit as they were trained.

@@ -68,6 +68,7 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'categorical_weight': '2'}, "'categorical_weight'"),
         ({'categorical_weight': None}, "'categorical_weight'"),
         ({'categorical_weight': True}, "'categorical_weight'"),
+        ({'sampling_precision': 'float16'}, "'sampling_precision'. Choose one of"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -119,6 +120,27 @@ def test_a_synthesizer_saved_before_categorical_weight_refits_with_weight_one():
     del synthesizer.categorical_weight  # as in a pickle of an earlier version
     synthesizer.fit({'table': data})
     assert synthesizer._model.categorical_weight == 1.0
+
+
+@pytest.mark.parametrize('precision', ['auto', 'float32', 'bfloat16'])
+def test_sampling_precision_reaches_the_model_and_rows_stay_complete(precision):
+    data = _mixed_table()
+    synthesizer = MissDiffSynthesizer(
+        _metadata(data), epochs=2, enable_gpu=False, sampling_precision=precision
+    )
+    synthesizer.fit({'table': data})
+    assert synthesizer._model.sampling_precision == precision
+    rows = synthesizer.sample(20)['table']
+    assert rows.notna().all().all() and set(rows['sign']) <= {'pos', 'neg'}
+
+
+def test_a_synthesizer_saved_before_sampling_precision_refits_to_sample_in_float32():
+    data = _mixed_table()
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
+    assert synthesizer.sampling_precision == 'auto'
+    del synthesizer.sampling_precision  # as in a pickle of an earlier version
+    synthesizer.fit({'table': data})
+    assert synthesizer._model.sampling_precision == 'float32'
 
 
 def test_batch_size_none_is_refused():

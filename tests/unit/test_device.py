@@ -35,3 +35,12 @@ def test_cpu_on_request_logs_nothing(monkeypatch, caplog):
     # Assert
     assert device == torch.device('cpu')
     assert not caplog.records
+
+
+def test_bfloat16_in_hardware_is_a_cpu_matter():
+    from sdv_missdiff._device import multiplies_bfloat16_in_hardware
+
+    assert multiplies_bfloat16_in_hardware(torch.device('meta')) is False
+    assert multiplies_bfloat16_in_hardware('cuda') is False
+    expected = bool(torch.cpu._is_amx_tile_supported())
+    assert multiplies_bfloat16_in_hardware('cpu') is expected

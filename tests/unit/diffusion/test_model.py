@@ -315,3 +315,50 @@ def test_sampling_across_ranks_samples_as_before_in_one_process():
 
     # Assert
     np.testing.assert_array_equal(inside, alone)
+
+
+def test_bfloat16_sampling_draws_the_float32_rows_to_bfloat16_precision(monkeypatch):
+    # Setup: one fit, sampled with the same seed in each precision.
+    from sdv_missdiff.diffusion import model as model_module
+
+    torch.set_num_threads(1)
+    data = _correlated_rows(num_rows=2000)
+    model = MaskedDiffusionModel(
+        epochs=40, batch_size=256, hidden_dimensions=64, num_blocks=2, enable_gpu=False
+    )
+    model.fit(data, np.ones_like(data), seed=0)
+
+    # Run
+    rows = {}
+    for precision in ('float32', 'bfloat16'):
+        model.sampling_precision = precision
+        model.set_random_state(0)
+        rows[precision] = model.sample(3000, sampling_steps=20)
+
+    # Assert: other rows (bfloat16 products), the same distribution, float32 output.
+    assert rows['bfloat16'].dtype == np.float32
+    assert not np.array_equal(rows['float32'], rows['bfloat16'])
+    assert np.abs(rows['float32'] - rows['bfloat16']).mean() < 0.1
+    assert np.corrcoef(rows['bfloat16'].T)[0, 1] > 0.75
+    assert rows['bfloat16'].std(axis=0) == pytest.approx([1.0, 1.0], abs=0.2)
+
+    # 'auto' takes bfloat16 exactly where the CPU multiplies it in hardware.
+    model.sampling_precision = 'auto'
+    for in_hardware, expected in ((True, 'bfloat16'), (False, 'float32')):
+        probe = lambda _, answer=in_hardware: answer  # noqa: E731
+        monkeypatch.setattr(model_module, 'multiplies_bfloat16_in_hardware', probe)
+        model.set_random_state(0)
+        np.testing.assert_array_equal(model.sample(3000, sampling_steps=20), rows[expected])
+
+
+def test_a_model_saved_before_sampling_precision_samples_in_float32():
+    data = _correlated_rows()
+    model = MaskedDiffusionModel(epochs=1, hidden_dimensions=16, num_blocks=1, enable_gpu=False)
+    model.fit(data, np.ones_like(data), seed=0)
+    del model.sampling_precision  # as in a pickle of an earlier version
+    assert not model.samples_in_bfloat16
+
+
+def test_invalid_sampling_precision_is_refused():
+    with pytest.raises(ValueError, match="'sampling_precision'. Choose one of"):
+        MaskedDiffusionModel(sampling_precision='float16')
