@@ -12,6 +12,10 @@ the same incomplete table and samples 16,000 rows, which are scored by
 
 ``--samples K`` scores K tables sampled one after the other from each fit and reports their
 mean and range: one table's XGBoost accuracy moves by a few thousandths from sample to sample.
+``--fit-seeds S1 S2 ...`` fits every system once per seed on the same holes (``--seed`` still
+draws the split and the holes) and reports the mean over the fits, the range and standard
+deviation of the fits' means, and each fit's own scores in ``fits.csv``: what separates two
+systems is then measured against how much each one's fits differ.
 
 The systems are built by :func:`sdv_missdiff.benchmark.systems.make_system` (the registry the
 benchmark command uses), seeded, fitted and timed by
@@ -84,12 +88,13 @@ def system_settings(name, args):
 SPREAD_SCORES = ('quality', 'xgboost_accuracy', 'xgboost_auroc')
 
 
-def run_system(name, complete, observed, test, metadata, args):
+def run_system(name, complete, observed, test, metadata, args, fit_seed=None):
     """Fit one system on the incomplete table and score its samples.
 
     With ``args.samples`` above 1 the fitted system samples that many tables one after the
     other (its random state moves on between them); every score is their mean, and the range
     of the scores in ``SPREAD_SCORES`` is kept beside it (``<score>_min``, ``<score>_max``).
+    ``fit_seed`` seeds the fit (``args.seed`` when ``None``).
     """
     if name == REFERENCE:
         # Rows of the same shuffle after the training and test rows: disjoint from both.
@@ -97,8 +102,9 @@ def run_system(name, complete, observed, test, metadata, args):
         timings = {'fit_s': 0.0, 'sample_s': 0.0}
         samples = [synthetic]
     else:
+        seed = args.seed if fit_seed is None else fit_seed
         system = make_system(name, metadata, ADULT_TABLE_NAME, system_settings(name, args))
-        synthetic, timings = fit_and_sample(system, observed, args.rows, args.seed)
+        synthetic, timings = fit_and_sample(system, observed, args.rows, seed)
         samples = [synthetic]
         samples += [sample_system(system, args.rows)[0] for _ in range(args.samples - 1)]
 
@@ -111,6 +117,39 @@ def run_system(name, complete, observed, test, metadata, args):
             row[f'{metric}_min'], row[f'{metric}_max'] = min(values), max(values)
 
     return row
+
+
+def run_system_fits(name, complete, observed, test, metadata, args):
+    """:func:`run_system` once per fit seed of ``args.fit_seeds``, pooled into one row.
+
+    Returns:
+        tuple[dict, list[dict]]:
+            The pooled row (scores and timings averaged over the fits; for ``SPREAD_SCORES``
+            the range of the fits' means as ``<score>_min`` / ``<score>_max`` and their standard
+            deviation as ``<score>_sd``), and each fit's own row with its ``fit_seed``.
+    """
+    seeds = [None] if name == REFERENCE or not args.fit_seeds else args.fit_seeds
+    fits = []
+    for seed in seeds:
+        fit = run_system(name, complete, observed, test, metadata, args, fit_seed=seed)
+        fits.append({'fit_seed': args.seed if seed is None else seed, **fit})
+
+    if len(fits) == 1:
+        row = {key: value for key, value in fits[0].items() if key != 'fit_seed'}
+        return ({**row, 'fits': 1} if args.fit_seeds else row), fits
+
+    row = {'system': name, 'fits': len(fits)}
+    for metric in fits[0]:
+        if metric in ('system', 'fit_seed') or metric.endswith(('_min', '_max')):
+            continue
+
+        values = pd.Series([fit[metric] for fit in fits], dtype=float)
+        row[metric] = float(values.mean())
+        if metric in SPREAD_SCORES:
+            row[f'{metric}_min'], row[f'{metric}_max'] = float(values.min()), float(values.max())
+            row[f'{metric}_sd'] = float(values.std())
+
+    return row, fits
 
 
 def _with_range(row, metric):
@@ -163,7 +202,10 @@ def _markdown(results, args, settings):
         "`tabular_argn` is MOSTLY AI's TabularARGN (`mostlyai-engine`, defaults, asked for "
         'complete rows); without it installed its row says so. Where a system sampled several '
         'tables from one fit (`--samples`), a score is their mean with its range in brackets '
-        '(the `samples` column of `results.csv` says how many); sample s is the first one.',
+        '(the `samples` column of `results.csv` says how many); sample s is the first one. '
+        'Where a system was fitted once per seed of `--fit-seeds` (the `fits` column), a score '
+        "is the mean of the fits' means, with the range of those means in brackets; "
+        '`fits.csv` holds each fit.',
         '',
         f'Settings: `{json.dumps(settings["arguments"])}`',
     ]
@@ -189,6 +231,14 @@ def main(argv=None):
         type=int,
         default=1,
         help='tables sampled from each fit and scored; scores are their mean (default 1)',
+    )
+    parser.add_argument(
+        '--fit-seeds',
+        type=int,
+        nargs='+',
+        default=None,
+        help='fit every system once per seed on the same holes and report the mean over the '
+        'fits with the range of their means (default: one fit, seeded with --seed)',
     )
     parser.add_argument('--tvae-epochs', type=int, default=300)
     parser.add_argument('--ctgan-epochs', type=int, default=300)
@@ -230,11 +280,12 @@ def main(argv=None):
     complete, test = load_adult_split(args.rows, args.test_rows, seed=args.seed)
     observed, _ = simulate_missing(complete, args.mechanism, args.rate, seed=args.seed)
     metadata = get_adult_metadata()
-    rows = []
+    rows, fit_rows = [], []
     for name in args.systems:
         print(f'[{time.strftime("%H:%M:%S")}] {name} ...', flush=True)
         try:
-            row = run_system(name, complete, observed, test, metadata, args)
+            row, fits = run_system_fits(name, complete, observed, test, metadata, args)
+            fit_rows += fits
         except SystemNotInstalledError as error:
             row = {'system': name, 'error': f'not installed: {error}'}
         except Exception as error:  # a crashed system is recorded and the rest go on
@@ -252,6 +303,8 @@ def main(argv=None):
         results = pd.concat([earlier, results], ignore_index=True)
 
     results.to_csv(output / 'results.csv', index=False)
+    if args.fit_seeds:
+        pd.DataFrame(fit_rows).to_csv(output / 'fits.csv', index=False)
     settings = {
         'missing_share': float(observed.isna().to_numpy().mean()),
         'machine': f'{platform.machine()}, {os.cpu_count()} cores',

@@ -15,6 +15,37 @@ import torch
 # How the cells of one-hot columns are diffused, by the name users pass.
 CATEGORICAL_DIFFUSIONS = ('gaussian', 'masked')
 
+# Highest probability below which ``level_floors`` drops a level, whatever its frequency: a
+# binary column's 76% level would otherwise be dropped wherever the network gives it less than
+# 15% (with a cutoff of 0.2), which is a real share, not the network's smoothing.
+LEVEL_CUTOFF_CAP = 0.02
+
+
+def level_floors(frequencies, cutoff):
+    """Probability below which a level is not drawn: ``cutoff`` x its frequency, capped.
+
+    A softmax never gives a level exactly 0, so a network spreads a small share over levels
+    that never go with the rest of the row (Adult: 0.2-3% for a missing ``workclass`` beside a
+    known ``occupation``, which never happens in the data). Dropping a level whose probability
+    falls well below its overall frequency removes that floor and keeps rare levels, whose
+    probability is small everywhere; the cap, ``LEVEL_CUTOFF_CAP``, spares frequent levels.
+
+    Args:
+        frequencies (torch.Tensor):
+            Share of each level among the observed cells of its column, (blocks, widest level
+            count), 0 past a block's own levels (see ``OneHotBlocks.level_frequencies``).
+        cutoff (float):
+            Share of its frequency below which a level is dropped (0 drops none).
+
+    Returns:
+        torch.Tensor or None:
+            The floors, same shape; ``None`` where ``cutoff`` is 0 or nothing is known.
+    """
+    if not cutoff or frequencies is None:
+        return None
+
+    return (cutoff * frequencies).clamp_max(LEVEL_CUTOFF_CAP)
+
 
 class OneHotBlocks:
     """The one-hot columns of a layout, for masking, scoring and revealing their cells.
@@ -24,9 +55,13 @@ class OneHotBlocks:
             The column structure of a row.
         device (torch.device):
             Where the rows live.
+        floors (torch.Tensor or None):
+            Probability below which a level is not drawn when a cell is revealed, (blocks,
+            widest level count) (see ``level_floors``); the most likely level is always kept.
+            Defaults to ``None`` (every level drawn at its probability).
     """
 
-    def __init__(self, layout, device):
+    def __init__(self, layout, device, floors=None):
         spans = layout.spans
         self.columns = [column for column, kind in enumerate(layout.kinds) if kind == 'one_hot']
         self.spans = [spans[column] for column in self.columns]
@@ -54,6 +89,7 @@ class OneHotBlocks:
         self._gather = gather.to(device)
         self._padding = padding.to(device)
         self._first = torch.tensor([span.start for span in self.spans], dtype=torch.long).to(device)
+        self.floors = None if floors is None else floors.to(device)
 
     def _block_logits(self, output):
         # (rows, blocks, widest level count); padded levels can never be chosen.
@@ -75,6 +111,28 @@ class OneHotBlocks:
 
     def __len__(self):
         return len(self.spans)
+
+    def level_frequencies(self, values, observed):
+        """Share of each level among the observed cells of its column.
+
+        Args:
+            values (torch.Tensor):
+                Encoded rows (a one-hot block holds +1 at the level).
+            observed (torch.Tensor):
+                Their observation mask.
+
+        Returns:
+            torch.Tensor:
+                (blocks, widest level count), 0 past a block's own levels and for a column
+                without observed cells.
+        """
+        frequencies = torch.zeros(self._padding.shape, device=values.device)
+        for block, span in enumerate(self.spans):
+            seen = observed[:, span.start] > 0
+            counts = (values[:, span] > 0)[seen].sum(0)
+            frequencies[block, : span.stop - span.start] = counts / max(int(seen.sum()), 1)
+
+        return frequencies
 
     def spread(self, cells):
         """Spread a ``(rows, blocks)`` flag onto a ``(rows, dimensions)`` mask (other dims 0)."""
@@ -141,6 +199,9 @@ class OneHotBlocks:
         dims = self._gather[block]
         padding = self._padding[block]
         logits = output[rows.unsqueeze(1), dims].masked_fill(padding, -torch.inf)
+        if self.floors is not None:
+            logits = self._drop_below_floors(logits, block)
+
         gumbel = -torch.log(-torch.log(uniform(dims.shape)))
         levels = (logits + gumbel).argmax(dim=1, keepdim=True)
         one_hot = torch.full(dims.shape, -1.0, dtype=x.dtype, device=x.device)
@@ -151,3 +212,10 @@ class OneHotBlocks:
         hidden = hidden.clone()
         hidden[rows, block] = False
         return x, hidden
+
+    def _drop_below_floors(self, logits, block):
+        # Levels below their block's floor cannot be drawn; the most likely one always can.
+        probabilities = torch.softmax(logits.float(), dim=1)
+        below = probabilities < self.floors[block]
+        below &= probabilities < probabilities.amax(dim=1, keepdim=True)
+        return logits.masked_fill(below, -torch.inf)

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from sdv_missdiff._device import multiplies_bfloat16_in_hardware
 from sdv_missdiff._validation import check_integer, check_number
-from sdv_missdiff.diffusion.categorical import OneHotBlocks
+from sdv_missdiff.diffusion.categorical import OneHotBlocks, level_floors
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
@@ -58,7 +58,14 @@ DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30, 'dpm++2m': 25}
 SAMPLING_PRECISIONS = ('auto', 'float32', 'bfloat16')
 
 # Tensors fitted to the data, moved with the model between devices.
-_FITTED_TENSORS = ('_lower', '_upper', '_dimension_weights', '_column_index', '_velocity')
+_FITTED_TENSORS = (
+    '_lower',
+    '_upper',
+    '_dimension_weights',
+    '_column_index',
+    '_velocity',
+    '_level_frequencies',
+)
 
 
 def _holds_values_where_missing(values, observed):
@@ -200,6 +207,12 @@ class MaskedDiffusionModel:
             ``'bfloat16'`` (autocast; the output and every sampler step stay float32) or
             ``'auto'`` (bfloat16 on a CPU that multiplies it in hardware, float32 elsewhere).
             Training is always float32. Defaults to ``'float32'``.
+        level_cutoff (float):
+            When a categorical cell is drawn (masked categorical diffusion), a level whose
+            probability is below this share of its frequency in the training rows (and below
+            ``categorical.LEVEL_CUTOFF_CAP``) is not drawn; the most likely level always can be
+            (see ``categorical.level_floors``). 0 draws every level at its probability.
+            Defaults to 0.
     """
 
     def __init__(
@@ -230,6 +243,7 @@ class MaskedDiffusionModel:
         timestep_emphasis=0.0,
         categorical_weight=1.0,
         sampling_precision='float32',
+        level_cutoff=0.0,
     ):
         if sampler not in SAMPLER_CHOICES:
             raise ValueError(
@@ -268,6 +282,7 @@ class MaskedDiffusionModel:
         self.timestep_emphasis = timestep_emphasis
         self.categorical_weight = categorical_weight
         self.sampling_precision = sampling_precision
+        self.level_cutoff = level_cutoff
         self.stopped_epoch = None
         self.validation_loss_values = []
         self.device = training_device(enable_gpu)
@@ -283,6 +298,7 @@ class MaskedDiffusionModel:
         self._dimension_weights = None
         self._column_index = None
         self._velocity = None
+        self._level_frequencies = None
 
     @property
     def conditional(self):
@@ -324,14 +340,21 @@ class MaskedDiffusionModel:
             self.schedule,
             respaced_timesteps(self.last_timestep, sampling_steps),
             self._velocity,
-            self._one_hot_blocks(),
+            self._one_hot_blocks(for_sampling=True),
         )
 
-    def _one_hot_blocks(self):
+    def _one_hot_blocks(self, for_sampling=False):
         if self.categorical_diffusion != 'masked' or self.layout is None:
             return None
 
-        blocks = OneHotBlocks(self.layout, self.device)
+        floors = None
+        if for_sampling:
+            # Models saved before the cutoff have no frequencies and draw every level.
+            floors = level_floors(
+                getattr(self, '_level_frequencies', None), getattr(self, 'level_cutoff', 0.0)
+            )
+
+        blocks = OneHotBlocks(self.layout, self.device, floors)
         return blocks if len(blocks) else None
 
     def _denoiser_options(self):
@@ -422,6 +445,11 @@ class MaskedDiffusionModel:
             self._velocity = torch.as_tensor(velocity, dtype=torch.bool, device=self.device)
 
         self._lower, self._upper = value_bounds(x_all, m_all)
+        blocks = self._one_hot_blocks()
+        self._level_frequencies = None
+        if blocks is not None:
+            self._level_frequencies = blocks.level_frequencies(x_all, m_all)
+
         training, validation = self._held_out(x_all, m_all, seed)
         hole_draws = None
         if hole_draw_columns:
@@ -773,7 +801,7 @@ class MaskedDiffusionModel:
 
         state['schedule'] = copy.copy(self.schedule).to('cpu')
         for name in _FITTED_TENSORS:
-            if state[name] is not None:
+            if state.get(name) is not None:
                 state[name] = state[name].cpu()
 
         state['device'] = torch.device('cpu')
@@ -793,7 +821,7 @@ class MaskedDiffusionModel:
             self.denoiser.to(self.device)
 
         for name in _FITTED_TENSORS:
-            if getattr(self, name) is not None:
+            if getattr(self, name, None) is not None:
                 setattr(self, name, getattr(self, name).to(self.device))
 
         if generator_state is not None:

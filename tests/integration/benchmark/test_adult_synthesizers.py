@@ -123,3 +123,31 @@ def test_main_takes_another_mechanism_into_its_own_default_folder(tmp_path, monk
     readme = (tmp_path / 'adult_mnar_self_0.3' / 'README.md').read_text()
     assert readme.startswith('# Adult, mnar_self holes at rate 0.3 (')
     assert not (tmp_path / 'adult').exists()
+
+
+def test_several_fit_seeds_give_the_mean_of_the_fits_and_their_range(tmp_path, capsys):
+    # Setup: two short MissDiff fits on the same holes, two tables each.
+    arguments = ['--systems', 'missdiff', 'real_holdout', *TINY, '--samples', '2']
+    arguments += ['--fit-seeds', '3', '4', '--missdiff-arguments', '{"epochs": 2}']
+
+    # Run
+    adult_synthesizers.main([*arguments, '--output', str(tmp_path)])
+
+    # Assert
+    results = pd.read_csv(tmp_path / 'results.csv').set_index('system')
+    fits = pd.read_csv(tmp_path / 'fits.csv')
+    assert fits['system'].tolist() == ['missdiff', 'missdiff', 'real_holdout']
+    assert fits['fit_seed'].tolist() == [3, 4, 0]
+    own = fits[fits['system'] == 'missdiff']
+    assert own['quality'].nunique() == 2  # the seeds fitted two different models
+    pooled = results.loc['missdiff']
+    assert pooled['fits'] == 2 and pooled['samples'] == 2
+    assert pooled['quality'] == pytest.approx(own['quality'].mean())
+    assert pooled['quality_min'] == pytest.approx(own['quality'].min())
+    assert pooled['quality_max'] == pytest.approx(own['quality'].max())
+    assert pooled['quality_sd'] == pytest.approx(own['quality'].std())
+    assert pooled['fit_s'] == pytest.approx(own['fit_s'].mean())
+    assert results.loc['real_holdout', 'fits'] == 1
+    readme = (tmp_path / 'README.md').read_text()
+    quality = f'{pooled["quality"]:.3f} ({pooled["quality_min"]:.3f}-{pooled["quality_max"]:.3f})'
+    assert f'| missdiff | {quality} |' in readme

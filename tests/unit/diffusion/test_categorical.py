@@ -1,6 +1,7 @@
+import pytest
 import torch
 
-from sdv_missdiff.diffusion.categorical import OneHotBlocks
+from sdv_missdiff.diffusion.categorical import LEVEL_CUTOFF_CAP, OneHotBlocks, level_floors
 from sdv_missdiff.diffusion.denoisers import ColumnLayout
 
 # A continuous column, a 3-level one-hot column, another continuous one, a 2-level one.
@@ -88,3 +89,73 @@ def test_reveal_draws_valid_one_hot_levels_one_cell_a_row_at_the_given_rate():
     expected = torch.tensor(3.0).exp() / (torch.tensor(3.0).exp() + 2)
     assert abs(share - expected.item()) < 0.03
     assert (revealed[hidden[:, 0], 1:4] == 0).all()  # still hidden: still zeros
+
+
+def test_level_frequencies_count_observed_cells_only():
+    # Setup: the second row's first block is missing (observed 0 there).
+    blocks = _blocks()
+    values = torch.cat([_rows(), _rows()[:1]])
+    observed = torch.ones_like(values)
+    observed[1, 1:4] = 0
+
+    # Run
+    frequencies = blocks.level_frequencies(values, observed)
+
+    # Assert
+    torch.testing.assert_close(frequencies[0], torch.tensor([1.0, 0.0, 0.0]))
+    torch.testing.assert_close(frequencies[1], torch.tensor([1 / 3, 2 / 3, 0.0]))  # padded 0
+
+
+def test_level_floors_scale_the_frequencies_up_to_the_cap():
+    frequencies = torch.tensor([[0.9, 0.05, 0.05], [0.001, 0.999, 0.0]])
+
+    floors = level_floors(frequencies, 0.2)
+
+    expected = torch.tensor([[LEVEL_CUTOFF_CAP, 0.01, 0.01], [0.0002, LEVEL_CUTOFF_CAP, 0.0]])
+    torch.testing.assert_close(floors, expected)
+    assert level_floors(frequencies, 0.0) is None
+    assert level_floors(None, 0.2) is None
+
+
+def _reveal_all(blocks, logits, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    num_rows = logits.shape[0]
+    return blocks.reveal(
+        blocks.hide(torch.zeros(num_rows, 7), torch.ones(num_rows, 2, dtype=torch.bool)),
+        logits,
+        torch.tensor([[True, False]]).repeat(num_rows, 1),  # the first block only
+        1.0,
+        lambda shape: torch.rand(shape, generator=generator).clamp_min(1e-12),
+    )[0]
+
+
+@pytest.mark.parametrize('floor, dropped', [(0.005, False), (0.02, True)])
+def test_reveal_never_draws_a_level_below_its_floor(floor, dropped):
+    # Setup: the first level has probability 0.01 in every row, the other two 0.495 each.
+    logits = torch.zeros(20_000, 7)
+    logits[:, 1] = torch.log(torch.tensor(0.01 / 0.495))
+    floors = torch.tensor([[floor, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), floors)
+
+    # Run
+    revealed = _reveal_all(blocks, logits)
+
+    # Assert: 0.01 of 20,000 draws is about 200 rows, or none below the floor; the rest keep
+    # their relative probabilities.
+    share = (revealed[:, 1] == 1).float().mean().item()
+    assert share == 0.0 if dropped else 0.007 < share < 0.013
+    other = (revealed[:, 2] == 1).float().mean().item()
+    assert abs(other - (0.5 if dropped else 0.495)) < 0.015
+
+
+def test_reveal_keeps_the_most_likely_level_even_below_its_floor():
+    # Setup: floors above every probability of the block.
+    logits = torch.zeros(100, 7)
+    logits[:, 2] = 1.0
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), torch.full((2, 3), 0.9))
+
+    # Run
+    revealed = _reveal_all(blocks, logits)
+
+    # Assert
+    assert (revealed[:, 2] == 1).all()

@@ -362,3 +362,40 @@ def test_a_model_saved_before_sampling_precision_samples_in_float32():
 def test_invalid_sampling_precision_is_refused():
     with pytest.raises(ValueError, match="'sampling_precision'. Choose one of"):
         MaskedDiffusionModel(sampling_precision='float16')
+
+
+def test_level_cutoff_floors_the_sampled_levels_by_their_training_frequency():
+    # Setup: the sign toy, g positive in about half of the training rows.
+    model = _fit_sign_model()
+    rows, positive = _sign_rows()
+
+    # Run
+    model.level_cutoff = 0.01
+    floors = model.make_sampler(known=False).one_hot_blocks.floors
+    pickled = pickle.loads(pickle.dumps(model))
+
+    # Assert
+    frequencies = model._level_frequencies
+    share = float(positive.mean())
+    torch.testing.assert_close(frequencies, torch.tensor([[1 - share, share]]))
+    torch.testing.assert_close(floors, 0.01 * frequencies)
+    torch.testing.assert_close(pickled._level_frequencies, frequencies)
+    model.level_cutoff = 0.0
+    assert model.make_sampler(known=False).one_hot_blocks.floors is None
+
+
+def test_a_model_saved_before_level_cutoff_draws_every_level():
+    # Setup: as a pickle of an earlier version, without the frequencies or the cutoff.
+    model = _fit_sign_model()
+    state = model.__getstate__()
+    del state['_level_frequencies'], state['level_cutoff']
+    old = MaskedDiffusionModel.__new__(MaskedDiffusionModel)
+    old.__setstate__(state)
+
+    # Run
+    old.set_random_state(0)
+    rows = old.sample(200)
+
+    # Assert
+    assert old.make_sampler(known=False).one_hot_blocks.floors is None
+    assert set(np.unique(rows[:, 1:])) == {-1.0, 1.0}
