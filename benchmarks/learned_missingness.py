@@ -23,6 +23,10 @@ Every system fits the same incomplete training table and samples as many rows. E
   (:func:`~sdv_missdiff.evaluation.evaluate_fidelity`);
 - fit and sample seconds.
 
+``--samples K`` scores K tables sampled one after the other from each fit and records the mean
+of each figure: a share of a few hundred rows (the rows without ``workclass``) moves by several
+percent from table to table.
+
 TabularARGN needs ``mostlyai-engine`` (the ``peers`` extra, in an environment of its own); where
 it is not installed its row says so.
 
@@ -46,7 +50,7 @@ import pandas as pd
 import torch
 from sdv.metadata import Metadata
 
-from sdv_missdiff.benchmark.runner import fit_and_sample
+from sdv_missdiff.benchmark.runner import fit_and_sample, sample_system
 from sdv_missdiff.benchmark.systems import LABELS, SystemNotInstalledError, make_system
 from sdv_missdiff.datasets import (
     ADULT_TABLE_NAME,
@@ -149,8 +153,38 @@ def missing_share_error(real_figures, synthetic_figures):
     return max(errors) if errors else 0.0
 
 
-def run(setting, systems, seeds, rows, holdout_rows, rate, settings_by_system):
-    """Fit every system for every seed; return one row of numbers per run."""
+def table_scores(synthetic, train, holdout, metadata, setting, real):
+    """Every figure of one synthetic table: holes, missingness fidelity and its parts, quality."""
+    figures = hole_figures(synthetic, setting)
+    fidelity = evaluate_missingness_fidelity(train, synthetic, metadata)
+    components = fidelity.components.set_index('Component')['Score']
+    scores = dict(figures)
+    scores['missing_share_max_rel_error'] = missing_share_error(real, figures)
+    scores['missingness_fidelity'] = fidelity.score
+    for component, score in components.items():
+        scores[f'mf_{component.lower().replace(" ", "_").replace("-", "_")}'] = score
+
+    scores['quality_vs_holdout'] = evaluate_fidelity(holdout, synthetic, metadata).score
+    return scores
+
+
+def mean_scores(tables):
+    """The mean of every figure over the scores of several tables (NaN where none has one)."""
+    names = list(dict.fromkeys(name for scores in tables for name in scores))
+    return {
+        name: float(np.nanmean([scores.get(name, np.nan) for scores in tables]))
+        if any(np.isfinite(scores.get(name, np.nan)) for scores in tables)
+        else np.nan
+        for name in names
+    }
+
+
+def run(setting, systems, seeds, rows, holdout_rows, rate, settings_by_system, samples=1):
+    """Fit every system for every seed; return one row of numbers per run.
+
+    Each fit samples ``samples`` tables one after the other; the row holds the mean of each
+    figure over them (``sample_s`` is the first table's).
+    """
     train, holdout, metadata, table_name = load_setting(setting, rows, holdout_rows, rate)
     real = hole_figures(train, setting)
     print(json.dumps({'real': real}, indent=1))
@@ -173,24 +207,19 @@ def run(setting, systems, seeds, rows, holdout_rows, rate, settings_by_system):
                 with warnings.catch_warnings():
                     warnings.simplefilter('ignore')
                     synthetic, timings = fit_and_sample(system, train, len(train), seed)
+                    tables = [synthetic]
+                    tables += [sample_system(system, len(train))[0] for _ in range(samples - 1)]
             except SystemNotInstalledError as error:
                 row['status'] = f'not installed: {error}'
                 results.append(row)
                 print(name, row['status'])
                 continue
 
-            figures = hole_figures(synthetic, setting)
-            fidelity = evaluate_missingness_fidelity(train, synthetic, metadata)
-            components = fidelity.components.set_index('Component')['Score']
+            scores = [table_scores(t, train, holdout, metadata, setting, real) for t in tables]
             row.update(timings)
-            row.update(figures)
+            row['samples'] = len(tables)
             row['status'] = 'ok'
-            row['missing_share_max_rel_error'] = missing_share_error(real, figures)
-            row['missingness_fidelity'] = fidelity.score
-            for component, score in components.items():
-                row[f'mf_{component.lower().replace(" ", "_").replace("-", "_")}'] = score
-
-            row['quality_vs_holdout'] = evaluate_fidelity(holdout, synthetic, metadata).score
+            row.update(mean_scores(scores))
             results.append(row)
             print(json.dumps(row))
 
@@ -252,6 +281,12 @@ def main():
     parser.add_argument('--holdout-rows', type=int, default=4_000)
     parser.add_argument('--rate', type=float, default=0.2, help='mar and mnar_self only')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument(
+        '--samples',
+        type=int,
+        default=1,
+        help='tables sampled from each fit and scored; figures are their mean (default 1)',
+    )
     parser.add_argument('--output', type=Path, default=RESULTS)
     arguments = parser.parse_args()
 
@@ -265,6 +300,7 @@ def main():
         arguments.holdout_rows,
         arguments.rate,
         {},
+        samples=arguments.samples,
     )
     arguments.output.mkdir(parents=True, exist_ok=True)
     name = arguments.setting
