@@ -170,13 +170,7 @@ def table_scores(synthetic, train, holdout, metadata, setting, real):
 
 def mean_scores(tables):
     """The mean of every figure over the scores of several tables (NaN where none has one)."""
-    names = list(dict.fromkeys(name for scores in tables for name in scores))
-    return {
-        name: float(np.nanmean([scores.get(name, np.nan) for scores in tables]))
-        if any(np.isfinite(scores.get(name, np.nan)) for scores in tables)
-        else np.nan
-        for name in names
-    }
+    return pd.DataFrame(tables).mean().to_dict()
 
 
 def run(setting, systems, seeds, rows, holdout_rows, rate, settings_by_system, samples=1):

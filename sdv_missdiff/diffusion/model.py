@@ -462,7 +462,7 @@ class MaskedDiffusionModel:
             self.conditional_share,
             self._dimension_weights,
             self._velocity,
-            self._one_hot_blocks(),
+            blocks,
             show_missing=getattr(self, 'show_missing', None),
             hole_draws=hole_draws,
             timestep_emphasis=getattr(self, 'timestep_emphasis', 0.0),
