@@ -164,6 +164,23 @@ class MissDiffSynthesizer(
             0.692 of hidden categories right against 0.689
             (``benchmarks/results/learned_missingness/``). From 0 (every level drawn at its
             probability) up to 1, excluded. Defaults to 0.2.
+        pair_cutoff (float):
+            When a categorical cell is generated (``categorical_diffusion='masked'``), a level
+            is not drawn beside a level of another column that the training rows hold together
+            fewer than this share of the times independence of the two columns would (where
+            that is at least 10 rows), and a level that comes with one level of another column
+            in (nearly) every row rules out that column's other levels beside it, however rare;
+            a cell whose every level is ruled out draws freely. The rules come from the fit's
+            rows ('Wife' is never 'Male'; a missing ``workclass`` never goes with a known
+            ``occupation``) and bind generated cells to the cells generated before them and to
+            conditions and known cells; a condition itself is never overridden. On Adult
+            (16,000 rows, 20% holes, one fit, three tables) rows with 'Wife' were 'Female' in
+            1.000 against 0.980 without, and over three fits quality and XGBoost utility stayed
+            as they were (0.9762 / 0.8461 against 0.9761 / 0.8464); with learned holes on
+            Adult's own '?' cells (two fits) ``occupation`` was missing with ``workclass`` in
+            1.000 / 1.000 of rows against 0.993 / 0.991, and the other way in 1.000 / 1.000
+            against 0.992 / 0.985 (real 0.997). From 0 (no pair ruled
+            out) up to 1, excluded. Defaults to 0.01.
         max_one_hot_levels (int or None):
             Categorical, boolean and ordinal columns with at most this many observed levels are
             one-hot encoded (one model dimension per level); columns with more get a frequency
@@ -286,6 +303,7 @@ class MissDiffSynthesizer(
         timestep_emphasis=1.0,
         categorical_weight=2.0,
         level_cutoff=0.2,
+        pair_cutoff=0.01,
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         conditional_share=0.5,
         sampler='auto',
@@ -383,6 +401,12 @@ class MissDiffSynthesizer(
                 'default).'
             )
 
+        if not (is_number(pair_cutoff) and 0 <= pair_cutoff < 1):
+            raise MissDiffInputError(
+                f"Invalid value {pair_cutoff!r} for 'pair_cutoff': it must be a number from 0 "
+                '(rule out no pair of levels) up to, not including, 1 (0.01 is the default).'
+            )
+
         check_fraction('conditional_share', conditional_share, error=MissDiffInputError)
         if validation_share is not None:
             check_fraction('validation_share', validation_share, error=MissDiffInputError)
@@ -435,6 +459,7 @@ class MissDiffSynthesizer(
         self.timestep_emphasis = timestep_emphasis
         self.categorical_weight = categorical_weight
         self.level_cutoff = level_cutoff
+        self.pair_cutoff = pair_cutoff
         self.max_one_hot_levels = max_one_hot_levels
         self.conditional_share = conditional_share
         self.sampler = sampler
@@ -545,6 +570,8 @@ class MissDiffSynthesizer(
             categorical_weight=getattr(self, 'categorical_weight', 1.0),
             # Synthesizers saved before the cutoff refit to draw every level, as they did.
             level_cutoff=getattr(self, 'level_cutoff', 0.0),
+            # Synthesizers saved before the pairs were ruled out refit to draw them all.
+            pair_cutoff=getattr(self, 'pair_cutoff', 0.0),
             prediction_target=self.prediction_target,
             categorical_diffusion=self.categorical_diffusion,
             validation_share=self._resolve_validation_share(),

@@ -15,37 +15,6 @@ import torch
 # How the cells of one-hot columns are diffused, by the name users pass.
 CATEGORICAL_DIFFUSIONS = ('gaussian', 'masked')
 
-# Highest probability below which ``level_floors`` drops a level, whatever its frequency: a
-# binary column's 76% level would otherwise be dropped wherever the network gives it less than
-# 15% (with a cutoff of 0.2), which is a real share, not the network's smoothing.
-LEVEL_CUTOFF_CAP = 0.02
-
-
-def level_floors(frequencies, cutoff):
-    """Probability below which a level is not drawn: ``cutoff`` x its frequency, capped.
-
-    A softmax never gives a level exactly 0, so a network spreads a small share over levels
-    that never go with the rest of the row (Adult: 0.2-3% for a missing ``workclass`` beside a
-    known ``occupation``, which never happens in the data). Dropping a level whose probability
-    falls well below its overall frequency removes that floor and keeps rare levels, whose
-    probability is small everywhere; the cap, ``LEVEL_CUTOFF_CAP``, spares frequent levels.
-
-    Args:
-        frequencies (torch.Tensor):
-            Share of each level among the observed cells of its column, (blocks, widest level
-            count), 0 past a block's own levels (see ``OneHotBlocks.level_frequencies``).
-        cutoff (float):
-            Share of its frequency below which a level is dropped (0 drops none).
-
-    Returns:
-        torch.Tensor or None:
-            The floors, same shape; ``None`` where ``cutoff`` is 0 or nothing is known.
-    """
-    if not cutoff or frequencies is None:
-        return None
-
-    return (cutoff * frequencies).clamp_max(LEVEL_CUTOFF_CAP)
-
 
 class OneHotBlocks:
     """The one-hot columns of a layout, for masking, scoring and revealing their cells.
@@ -57,11 +26,16 @@ class OneHotBlocks:
             Where the rows live.
         floors (torch.Tensor or None):
             Probability below which a level is not drawn when a cell is revealed, (blocks,
-            widest level count) (see ``level_floors``); the most likely level is always kept.
+            widest level count) (see ``level_rules.level_floors``); the most likely level is
+            always kept.
             Defaults to ``None`` (every level drawn at its probability).
+        excluded_pairs (torch.Tensor or None):
+            ``(2, pairs)`` dimensions: a cell is not drawn at the level of row 1 while the row
+            shows the level of row 0 (see ``level_rules.pairs_ruled_out``), unless every level
+            of the cell is excluded. Defaults to ``None`` (no pair excluded).
     """
 
-    def __init__(self, layout, device, floors=None):
+    def __init__(self, layout, device, floors=None, excluded_pairs=None):
         spans = layout.spans
         self.columns = [column for column, kind in enumerate(layout.kinds) if kind == 'one_hot']
         self.spans = [spans[column] for column in self.columns]
@@ -90,6 +64,38 @@ class OneHotBlocks:
         self._padding = padding.to(device)
         self._first = torch.tensor([span.start for span in self.spans], dtype=torch.long).to(device)
         self.floors = None if floors is None else floors.to(device)
+        self.excluded_pairs = None
+        if excluded_pairs is not None and excluded_pairs.shape[1]:
+            self.excluded_pairs = excluded_pairs.to(device)
+            # The level slots (block x widest level count, flat) of the one-hot dimensions, and
+            # which slots each slot's level rules out: looking up the levels a row shows costs
+            # shown levels x levels of the cell, whatever the number of pairs.
+            slots = self._gather.numel()
+            valid = ~self._padding
+            self._slot_of = torch.zeros(layout.num_dimensions, dtype=torch.long, device=device)
+            self._slot_of[self._gather[valid]] = torch.arange(slots, device=device)[valid.flatten()]
+            self._rules = torch.zeros((slots, slots), dtype=torch.bool, device=device)
+            source, target = self.excluded_pairs
+            self._rules[self._slot_of[source], self._slot_of[target]] = True
+
+    def _shown_levels(self, rows, shown):
+        # (row, slot) of every level shown: +1 in a one-hot dimension (a hidden cell is zeros).
+        visible = (rows > 0) & self.dimensions
+        if shown is not None:
+            visible &= shown > 0
+
+        row, dimension = torch.nonzero(visible, as_tuple=True)
+        return row, self._slot_of[dimension]
+
+    @property
+    def level_dimensions(self):
+        """torch.Tensor: (blocks, widest level count) dimension of each level (0 past a block's)."""
+        return self._gather
+
+    @property
+    def level_slots(self):
+        """torch.Tensor: (blocks, widest level count) boolean, True where a block has the level."""
+        return ~self._padding
 
     def _block_logits(self, output):
         # (rows, blocks, widest level count); padded levels can never be chosen.
@@ -133,6 +139,71 @@ class OneHotBlocks:
             frequencies[block, : span.stop - span.start] = counts / max(int(seen.sum()), 1)
 
         return frequencies
+
+    def levels(self, values, observed):
+        """Level index of every one-hot cell, -1 where the cell is not observed.
+
+        Args:
+            values (torch.Tensor):
+                Encoded rows (a one-hot block holds +1 at the level).
+            observed (torch.Tensor):
+                Their observation mask.
+
+        Returns:
+            torch.Tensor:
+                (rows, blocks) long.
+        """
+        blocks = values[:, self._gather].masked_fill(self._padding, -torch.inf)
+        levels = blocks.argmax(dim=2)
+        return levels.masked_fill(observed[:, self._first] <= 0, -1)
+
+    def excluded_levels(self, rows, shown=None, block=None):
+        """Which levels of each cell the levels shown in ``rows`` rule out.
+
+        Args:
+            rows (torch.Tensor):
+                Rows; a one-hot cell shows its level where its block holds +1 (a hidden cell
+                is a block of zeros).
+            shown (torch.Tensor or None):
+                (rows, dimensions) mask of the dimensions to read (known cells); ``None``
+                reads every visible cell. Defaults to ``None``.
+            block (torch.Tensor or None):
+                One block per row, to answer for that cell only. Defaults to ``None`` (every
+                cell).
+
+        Returns:
+            torch.Tensor or None:
+                Boolean (rows, blocks, widest level count), or (rows, widest level count) for
+                one block per row; a cell none of whose levels is left keeps them all. ``None``
+                without excluded pairs.
+        """
+        if self.excluded_pairs is None:
+            return None
+
+        row, slot = self._shown_levels(rows, shown)
+        num_blocks, widest = self._padding.shape
+        if block is None:
+            # A row shows at most one level a column: one pass per column, rows x slots each.
+            sources = torch.full((len(rows), num_blocks), -1, device=rows.device)
+            sources[row, slot // widest] = slot
+            excluded = torch.zeros((len(rows), num_blocks * widest), dtype=torch.bool)
+            excluded = excluded.to(rows.device)
+            for column in range(num_blocks):
+                showing = sources[:, column] >= 0
+                excluded[showing] |= self._rules[sources[showing, column]]
+
+            padding = self._padding
+            excluded = excluded.view(len(rows), num_blocks, widest) & ~padding
+        else:
+            # The cell's levels are contiguous slots of each rule row.
+            rules = self._rules.view(len(self._rules), num_blocks, widest)
+            ruled_out = rules[slot, block[row]].to(torch.float32)
+            excluded = torch.zeros((len(rows), widest), device=rows.device)
+            padding = self._padding[block]
+            excluded = (excluded.index_add_(0, row, ruled_out) > 0) & ~padding
+
+        left = (~excluded & ~padding).any(dim=-1, keepdim=True)
+        return excluded & left
 
     def spread(self, cells):
         """Spread a ``(rows, blocks)`` flag onto a ``(rows, dimensions)`` mask (other dims 0)."""
@@ -199,6 +270,9 @@ class OneHotBlocks:
         dims = self._gather[block]
         padding = self._padding[block]
         logits = output[rows.unsqueeze(1), dims].masked_fill(padding, -torch.inf)
+        if self.excluded_pairs is not None:
+            logits = logits.masked_fill(self.excluded_levels(x[rows], block=block), -torch.inf)
+
         if self.floors is not None:
             logits = self._drop_below_floors(logits, block)
 

@@ -19,8 +19,9 @@ from tqdm.auto import tqdm
 
 from sdv_missdiff._device import multiplies_bfloat16_in_hardware
 from sdv_missdiff._validation import check_integer, check_number
-from sdv_missdiff.diffusion.categorical import OneHotBlocks, level_floors
+from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
+from sdv_missdiff.diffusion.level_rules import level_floors, pairs_ruled_out
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
 from sdv_missdiff.diffusion.samplers import (
@@ -65,6 +66,7 @@ _FITTED_TENSORS = (
     '_column_index',
     '_velocity',
     '_level_frequencies',
+    '_excluded_pairs',
 )
 
 
@@ -210,8 +212,14 @@ class MaskedDiffusionModel:
         level_cutoff (float):
             When a categorical cell is drawn (masked categorical diffusion), a level whose
             probability is below this share of its frequency in the training rows (and below
-            ``categorical.LEVEL_CUTOFF_CAP``) is not drawn; the most likely level always can be
-            (see ``categorical.level_floors``). 0 draws every level at its probability.
+            ``level_rules.LEVEL_CUTOFF_CAP``) is not drawn; the most likely level always can be
+            (see ``level_rules.level_floors``). 0 draws every level at its probability.
+            Defaults to 0.
+        pair_cutoff (float):
+            Read by ``fit``: a pair of levels of two categorical columns that the training rows
+            hold fewer than this share of the rows independence would put on it (and that at
+            least ``level_rules.PAIR_MIN_EXPECTED`` rows) is never drawn together (masked
+            categorical diffusion; see ``level_rules.pairs_ruled_out``). 0 excludes no pair.
             Defaults to 0.
     """
 
@@ -244,6 +252,7 @@ class MaskedDiffusionModel:
         categorical_weight=1.0,
         sampling_precision='float32',
         level_cutoff=0.0,
+        pair_cutoff=0.0,
     ):
         if sampler not in SAMPLER_CHOICES:
             raise ValueError(
@@ -283,6 +292,7 @@ class MaskedDiffusionModel:
         self.categorical_weight = categorical_weight
         self.sampling_precision = sampling_precision
         self.level_cutoff = level_cutoff
+        self.pair_cutoff = pair_cutoff
         self.stopped_epoch = None
         self.validation_loss_values = []
         self.device = training_device(enable_gpu)
@@ -299,6 +309,7 @@ class MaskedDiffusionModel:
         self._column_index = None
         self._velocity = None
         self._level_frequencies = None
+        self._excluded_pairs = None
 
     @property
     def conditional(self):
@@ -347,14 +358,15 @@ class MaskedDiffusionModel:
         if self.categorical_diffusion != 'masked' or self.layout is None:
             return None
 
-        floors = None
+        floors, excluded_pairs = None, None
         if for_sampling:
-            # Models saved before the cutoff have no frequencies and draw every level.
+            # Models saved before the cutoffs have neither and draw every level.
             floors = level_floors(
                 getattr(self, '_level_frequencies', None), getattr(self, 'level_cutoff', 0.0)
             )
+            excluded_pairs = getattr(self, '_excluded_pairs', None)
 
-        blocks = OneHotBlocks(self.layout, self.device, floors)
+        blocks = OneHotBlocks(self.layout, self.device, floors, excluded_pairs)
         return blocks if len(blocks) else None
 
     def _denoiser_options(self):
@@ -446,9 +458,10 @@ class MaskedDiffusionModel:
 
         self._lower, self._upper = value_bounds(x_all, m_all)
         blocks = self._one_hot_blocks()
-        self._level_frequencies = None
+        self._level_frequencies, self._excluded_pairs = None, None
         if blocks is not None:
             self._level_frequencies = blocks.level_frequencies(x_all, m_all)
+            self._excluded_pairs = pairs_ruled_out(blocks, x_all, m_all, self.pair_cutoff)
 
         training, validation = self._held_out(x_all, m_all, seed)
         hole_draws = None
@@ -783,6 +796,10 @@ class MaskedDiffusionModel:
                 sampler.level_probabilities(denoiser, known, noise, float(guidance_scale))
                 for _ in range(num_passes)
             )
+            ruled_out = blocks.excluded_levels(*known)
+            if ruled_out is not None:  # no level that a known cell's level rules out
+                probabilities = probabilities.masked_fill(ruled_out, -1.0)
+
             guessed = blocks.write_levels(probabilities.argmax(dim=2))
             rows = torch.where(known[1].bool(), known[0], guessed)
             chunks.append(rows.cpu().numpy())

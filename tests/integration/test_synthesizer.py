@@ -6,6 +6,7 @@ import pytest
 import torch
 from sdv.errors import InvalidDataError, NotFittedError, SamplingError, SynthesizerInputError
 from sdv.metadata import Metadata
+from sdv.sampling import Condition
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.errors import MissDiffInputError
@@ -74,6 +75,11 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'level_cutoff': float('nan')}, "'level_cutoff'"),
         ({'level_cutoff': '0.2'}, "'level_cutoff'"),
         ({'level_cutoff': True}, "'level_cutoff'"),
+        ({'pair_cutoff': -0.01}, "'pair_cutoff': it must be a number from 0"),
+        ({'pair_cutoff': 1.5}, "'pair_cutoff'"),
+        ({'pair_cutoff': float('nan')}, "'pair_cutoff'"),
+        ({'pair_cutoff': None}, "'pair_cutoff'"),
+        ({'pair_cutoff': False}, "'pair_cutoff'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -144,7 +150,12 @@ def test_level_cutoff_keeps_levels_off_rows_they_never_go_with():
     # Setup: one small fit, sampled with the default cutoff and without.
     data = _two_level_table()
     synthesizer = MissDiffSynthesizer(
-        _metadata(data), epochs=100, denoiser_width=64, denoiser_blocks=2, enable_gpu=False
+        _metadata(data),
+        epochs=100,
+        denoiser_width=64,
+        denoiser_blocks=2,
+        pair_cutoff=0.0,  # the floors alone
+        enable_gpu=False,
     )
     torch.manual_seed(0)
     synthesizer.fit({'table': data})
@@ -162,6 +173,50 @@ def test_level_cutoff_keeps_levels_off_rows_they_never_go_with():
     # 0.7% of rows (27 of 4,000 with this seed); with it, in none.
     assert mismatches[0.0] > 0.002
     assert mismatches[0.2] < 0.2 * mismatches[0.0]
+
+
+def _mismatches(rows):
+    return (rows['kind'] != np.where(rows['group'] < 'c', 'x', 'y')).mean()
+
+
+def test_pair_cutoff_keeps_levels_off_rows_they_never_go_with_where_floors_cannot():
+    # Setup: a briefly trained fit, whose network pairs a group with the wrong kind far above
+    # the floors (every level here is common), sampled with the default pair cutoff and without.
+    data = _two_level_table()
+    synthesizer = MissDiffSynthesizer(
+        _metadata(data), epochs=5, denoiser_width=64, denoiser_blocks=2, enable_gpu=False
+    )
+    torch.manual_seed(0)
+    synthesizer.fit({'table': data})
+    ruled_out = synthesizer._model._excluded_pairs
+    rows, shares = {}, {}
+    for name, pairs in (('ruled', ruled_out), ('free', None)):
+        synthesizer._model._excluded_pairs = pairs
+        synthesizer.set_random_state(0)
+        rows[name] = synthesizer.sample(4000)['table']
+        shares[name] = rows[name]['group'].value_counts(normalize=True)
+
+    synthesizer._model._excluded_pairs = ruled_out
+    synthesizer.set_random_state(0)
+    conditions = [Condition({'kind': 'y'}, num_rows=500)]
+    conditioned = synthesizer.sample_from_conditions(conditions)['table']
+
+    # Assert: each group against the other kind (2 x 2 pairs, both orders) is ruled out.
+    assert synthesizer.pair_cutoff == 0.01
+    assert ruled_out.shape == (2, 8)
+    assert _mismatches(rows['free']) > 0.02
+    assert _mismatches(rows['ruled']) == 0
+    assert set(shares['ruled'].index) == {'a', 'b', 'c', 'd'} and shares['ruled'].min() > 0.15
+    assert set(conditioned['group']) == {'c', 'd'}
+
+
+def test_a_synthesizer_saved_before_pair_cutoff_refits_to_rule_out_no_pair():
+    data = _two_level_table(200)
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
+    del synthesizer.pair_cutoff  # as in a pickle of an earlier version
+    synthesizer.fit({'table': data})
+    assert synthesizer._model.pair_cutoff == 0.0
+    assert synthesizer._model._excluded_pairs.shape == (2, 0)
 
 
 def test_a_synthesizer_saved_before_level_cutoff_refits_to_draw_every_level():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sdv_missdiff.diffusion.categorical import LEVEL_CUTOFF_CAP, OneHotBlocks, level_floors
+from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout
 
 # A continuous column, a 3-level one-hot column, another continuous one, a 2-level one.
@@ -106,17 +106,6 @@ def test_level_frequencies_count_observed_cells_only():
     torch.testing.assert_close(frequencies[1], torch.tensor([1 / 3, 2 / 3, 0.0]))  # padded 0
 
 
-def test_level_floors_scale_the_frequencies_up_to_the_cap():
-    frequencies = torch.tensor([[0.9, 0.05, 0.05], [0.001, 0.999, 0.0]])
-
-    floors = level_floors(frequencies, 0.2)
-
-    expected = torch.tensor([[LEVEL_CUTOFF_CAP, 0.01, 0.01], [0.0002, LEVEL_CUTOFF_CAP, 0.0]])
-    torch.testing.assert_close(floors, expected)
-    assert level_floors(frequencies, 0.0) is None
-    assert level_floors(None, 0.2) is None
-
-
 def _reveal_all(blocks, logits, seed=0):
     generator = torch.Generator().manual_seed(seed)
     num_rows = logits.shape[0]
@@ -159,3 +148,70 @@ def test_reveal_keeps_the_most_likely_level_even_below_its_floor():
 
     # Assert
     assert (revealed[:, 2] == 1).all()
+
+
+def _reveal_first_block(blocks, second_level, logits, seed=0):
+    # Rows whose second block shows ``second_level`` and whose first block is hidden.
+    generator = torch.Generator().manual_seed(seed)
+    num_rows = logits.shape[0]
+    rows = torch.zeros(num_rows, 7)
+    rows[:, 5:7] = -1.0
+    rows[:, 5 + second_level] = 1.0
+    return blocks.reveal(
+        rows,
+        logits,
+        torch.tensor([[True, False]]).repeat(num_rows, 1),
+        1.0,
+        lambda shape: torch.rand(shape, generator=generator).clamp_min(1e-12),
+    )[0]
+
+
+def test_reveal_never_draws_a_level_ruled_out_by_a_level_the_row_shows():
+    # Setup: the network puts 0.9 on A0 everywhere; A0 never goes with B1.
+    logits = torch.zeros(4000, 7)
+    logits[:, 1] = torch.log(torch.tensor(0.9 / 0.05))
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=torch.tensor([[6], [1]]))
+
+    # Run
+    beside_b1 = _reveal_first_block(blocks, 1, logits)
+    beside_b0 = _reveal_first_block(blocks, 0, logits)
+
+    # Assert: beside B1 the other two levels share the draws as the network weighs them.
+    assert (beside_b1[:, 1] == -1).all()
+    assert abs((beside_b1[:, 2] == 1).float().mean().item() - 0.5) < 0.03
+    assert abs((beside_b0[:, 1] == 1).float().mean().item() - 0.9) < 0.015
+
+
+def test_reveal_draws_freely_where_every_level_is_ruled_out():
+    # Setup: B1 rules out all three levels of the first block.
+    logits = torch.zeros(4000, 7)
+    logits[:, 1] = torch.log(torch.tensor(0.9 / 0.05))
+    ruled_out = torch.tensor([[6, 6, 6], [1, 2, 3]])
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=ruled_out)
+
+    # Run
+    revealed = _reveal_first_block(blocks, 1, logits)
+
+    # Assert
+    assert abs((revealed[:, 1] == 1).float().mean().item() - 0.9) < 0.015
+
+
+def test_excluded_levels_read_only_the_shown_dimensions():
+    # Setup: row 0 shows B1 as a known cell, row 1 shows it as a generated one.
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=torch.tensor([[6], [1]]))
+    rows = torch.zeros(2, 7)
+    rows[:, 5:7] = torch.tensor([-1.0, 1.0])
+    known = torch.zeros(2, 7)
+    known[0, 5:7] = 1
+
+    # Run
+    everything = blocks.excluded_levels(rows)
+    known_only = blocks.excluded_levels(rows, known)
+
+    # Assert: (rows, blocks, levels); only A0 of the first block is ever ruled out.
+    assert everything[:, 0].tolist() == [[True, False, False]] * 2
+    assert known_only[:, 0].tolist() == [[True, False, False], [False, False, False]]
+    assert not everything[:, 1].any()
+    one_cell = blocks.excluded_levels(rows, block=torch.tensor([0, 1]))
+    assert one_cell.tolist() == [[True, False, False], [False, False, False]]
+    assert _blocks().excluded_levels(rows) is None

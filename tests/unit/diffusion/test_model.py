@@ -384,11 +384,77 @@ def test_level_cutoff_floors_the_sampled_levels_by_their_training_frequency():
     assert model.make_sampler(known=False).one_hot_blocks.floors is None
 
 
+def _fit_twin_model(pair_cutoff, epochs=2):
+    # Columns: x, g = sign(x) (dims 1-2) and its twin h = g (dims 3-4); briefly trained.
+    rows, _ = _sign_rows()
+    rows = np.column_stack([rows, rows[:, 1:]])
+    model = MaskedDiffusionModel(
+        epochs=epochs,
+        batch_size=128,
+        hidden_dimensions=32,
+        num_blocks=1,
+        conditional_share=0.5,
+        sampling_steps=10,
+        categorical_diffusion='masked',
+        pair_cutoff=pair_cutoff,
+        enable_gpu=False,
+    )
+    model.fit(
+        rows,
+        np.ones_like(rows),
+        seed=0,
+        column_index=np.array([0, 1, 1, 2, 2]),
+        column_kinds=['continuous', 'one_hot', 'one_hot'],
+    )
+    return model, rows
+
+
+def test_pair_cutoff_keeps_the_levels_of_twin_columns_together():
+    # Setup
+    model, rows = _fit_twin_model(pair_cutoff=0.01)
+    pairs = set(map(tuple, model._excluded_pairs.T.tolist()))
+
+    # Run
+    model.set_random_state(0)
+    ruled = model.sample(2000)
+    pickled = pickle.loads(pickle.dumps(model))
+    model._excluded_pairs = None
+    model.set_random_state(0)
+    free = model.sample(2000)
+
+    # Assert: g- never with h+, g+ never with h- (both orders); the barely trained network
+    # pairs them wrongly in many rows without the rule.
+    assert pairs == {(1, 4), (4, 1), (2, 3), (3, 2)}
+    assert (ruled[:, 1] == ruled[:, 3]).all()
+    assert (free[:, 1] != free[:, 3]).mean() > 0.05
+    assert set(map(tuple, pickled._excluded_pairs.T.tolist())) == pairs
+    assert _fit_twin_model(pair_cutoff=0.0)[0]._excluded_pairs.shape == (2, 0)
+
+
+def test_most_likely_levels_keep_clear_of_levels_a_known_cell_rules_out():
+    # Setup: g known, h to guess.
+    model, rows = _fit_twin_model(pair_cutoff=0.01)
+    mask = np.zeros_like(rows)
+    mask[:, :3] = 1
+    guessed = {}
+
+    # Run
+    for name, pairs in (('ruled', model._excluded_pairs), ('free', None)):
+        model._excluded_pairs = pairs
+        model.set_random_state(0)
+        guessed[name] = model.most_likely_levels(rows, mask)
+
+    # Assert
+    assert (guessed['ruled'][:, 3] == rows[:, 1]).all()
+    assert (guessed['free'][:, 3] != rows[:, 1]).mean() > 0.02
+
+
 def test_a_model_saved_before_level_cutoff_draws_every_level():
     # Setup: as a pickle of an earlier version, without the frequencies or the cutoff.
     model = _fit_sign_model()
     state = model.__getstate__()
     del state['_level_frequencies'], state['level_cutoff']
+    del state['_excluded_pairs'], state['pair_cutoff']
     old = MaskedDiffusionModel.__new__(MaskedDiffusionModel)
     old.__setstate__(state)
 
@@ -398,4 +464,5 @@ def test_a_model_saved_before_level_cutoff_draws_every_level():
 
     # Assert
     assert old.make_sampler(known=False).one_hot_blocks.floors is None
+    assert old.make_sampler(known=False).one_hot_blocks.excluded_pairs is None
     assert set(np.unique(rows[:, 1:])) == {-1.0, 1.0}
