@@ -179,13 +179,14 @@ class MLPDenoiser(nn.Module):
             inputs.append(embedding(noisy_rows[:, self.scalar_dimensions]))
 
         if self.conditional:
-            if condition_mask is None:
-                condition_mask = torch.zeros_like(noisy_rows)
+            # A mask that is not given is all zeros, which adds nothing to the first layer's
+            # product: trailing ones are left out with their weights (Adult: a fifth of the
+            # first layer, as the default trains and samples without a missing mask).
+            masks = [condition_mask, missing_mask]
+            while masks and masks[-1] is None:
+                masks.pop()
 
-            if missing_mask is None:
-                missing_mask = torch.zeros_like(noisy_rows)
-
-            inputs += [condition_mask, missing_mask]
+            inputs += [torch.zeros_like(noisy_rows) if mask is None else mask for mask in masks]
 
         noisy_rows = torch.cat(inputs, dim=1) if len(inputs) > 1 else noisy_rows
 
@@ -199,7 +200,11 @@ class MLPDenoiser(nn.Module):
             time_embedding = rows @ time_embedding
         else:
             time_embedding = time_embedding[inverse]
-        hidden = self.input_layer(noisy_rows)
+        weight = self.input_layer.weight
+        if noisy_rows.shape[1] < weight.shape[1]:
+            weight = weight[:, : noisy_rows.shape[1]]
+
+        hidden = nn.functional.linear(noisy_rows, weight, self.input_layer.bias)
         for block in self.blocks:
             hidden = block(hidden, time_embedding)
 

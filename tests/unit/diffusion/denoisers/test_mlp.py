@@ -137,3 +137,25 @@ def test_periodic_features_let_the_network_read_narrow_intervals_of_a_number():
     # Assert
     assert periodic > 0.95
     assert periodic > raw + 0.2
+
+
+def test_masks_left_out_give_what_all_zero_masks_give():
+    # Setup: a conditional network with periodic features; a mask not given is all zeros.
+    torch.manual_seed(0)
+    layout = ColumnLayout.from_column_index([0, 1, 1, 1, 2])
+    denoiser = MLPDenoiser(layout, 32, 2, conditional=True, periodic_embedding=4)
+    rows = torch.randn(16, 5)
+    steps = torch.randint(1, 50, (16,))
+    condition = (torch.rand(16, 5) < 0.5).float()
+    zeros = torch.zeros(16, 5)
+
+    # Run and Assert: the weights of the left-out masks take no part, up to rounding.
+    torch.testing.assert_close(
+        denoiser(rows, steps, condition), denoiser(rows, steps, condition, zeros)
+    )
+    torch.testing.assert_close(denoiser(rows, steps), denoiser(rows, steps, zeros, zeros))
+    with torch.no_grad():
+        denoiser.input_layer.weight[:, -10:] = 100.0  # the two masks' columns
+
+    torch.testing.assert_close(denoiser(rows, steps), denoiser(rows, steps, zeros, zeros))
+    assert not torch.allclose(denoiser(rows, steps, condition), denoiser(rows, steps))
