@@ -218,7 +218,8 @@ class MaskedDiffusionModel:
         pair_cutoff (float):
             Read by ``fit``: a pair of levels of two categorical columns that the training rows
             hold fewer than this share of the rows independence would put on it (and that at
-            least ``level_rules.PAIR_MIN_EXPECTED`` rows) is never drawn together (masked
+            least ``level_rules.PAIR_MIN_EXPECTED`` rows) is never drawn together, nor a level
+            beside one that (nearly) always comes with another level of its column (masked
             categorical diffusion; see ``level_rules.pairs_ruled_out``). 0 excludes no pair.
             Defaults to 0.
     """
