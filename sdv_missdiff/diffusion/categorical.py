@@ -118,6 +118,23 @@ class OneHotBlocks:
     def __len__(self):
         return len(self.spans)
 
+    def levels(self, values, observed):
+        """Level index of every one-hot cell, -1 where the cell is not observed.
+
+        Args:
+            values (torch.Tensor):
+                Encoded rows (a one-hot block holds +1 at the level).
+            observed (torch.Tensor):
+                Their observation mask.
+
+        Returns:
+            torch.Tensor:
+                (rows, blocks) long.
+        """
+        # Block by block: a copy of every block side by side would be rows x blocks x levels.
+        levels = torch.stack([values[:, span].argmax(dim=1) for span in self.spans], dim=1)
+        return levels.masked_fill(observed[:, self._first] <= 0, -1)
+
     def level_frequencies(self, values, observed):
         """Share of each level among the observed cells of its column.
 
@@ -132,30 +149,14 @@ class OneHotBlocks:
                 (blocks, widest level count), 0 past a block's own levels and for a column
                 without observed cells.
         """
+        levels = self.levels(values, observed)
         frequencies = torch.zeros(self._padding.shape, device=values.device)
-        for block, span in enumerate(self.spans):
-            seen = observed[:, span.start] > 0
-            counts = (values[:, span] > 0)[seen].sum(0)
-            frequencies[block, : span.stop - span.start] = counts / max(int(seen.sum()), 1)
+        for block, column_levels in enumerate(levels.T):
+            seen = column_levels[column_levels >= 0]
+            counts = torch.bincount(seen, minlength=frequencies.shape[1])
+            frequencies[block] = counts / max(len(seen), 1)
 
         return frequencies
-
-    def levels(self, values, observed):
-        """Level index of every one-hot cell, -1 where the cell is not observed.
-
-        Args:
-            values (torch.Tensor):
-                Encoded rows (a one-hot block holds +1 at the level).
-            observed (torch.Tensor):
-                Their observation mask.
-
-        Returns:
-            torch.Tensor:
-                (rows, blocks) long.
-        """
-        blocks = values[:, self._gather].masked_fill(self._padding, -torch.inf)
-        levels = blocks.argmax(dim=2)
-        return levels.masked_fill(observed[:, self._first] <= 0, -1)
 
     def excluded_levels(self, rows, shown=None, block=None):
         """Which levels of each cell the levels shown in ``rows`` rule out.
