@@ -183,6 +183,33 @@ class MissingValues:
 
         return excluded if excluded.any() else None
 
+    def indicated_by(self, encoder):
+        """For each model dimension, the dimension of the indicator level that blanks it.
+
+        Args:
+            encoder (sdv_missdiff.encoding.TableEncoder):
+                The fitted encoder.
+
+        Returns:
+            numpy.ndarray or None:
+                Integers over the model dimensions: for a dimension of a column whose holes an
+                indicator column learns, the dimension of that indicator's ``True`` level; -1
+                elsewhere. ``None`` without indicator columns.
+        """
+        spans = encoder.column_spans
+        indicated_by = np.full(encoder.output_dimensions, -1, dtype=np.int64)
+        for column, indicator in self.indicators.items():
+            if column not in spans or indicator not in spans:
+                continue
+
+            levels = getattr(encoder.column_encoders[indicator], 'levels', None)
+            if levels is None or True not in list(levels):
+                continue  # not one-hot encoded: no level to read
+
+            indicated_by[spans[column]] = spans[indicator].start + list(levels).index(True)
+
+        return indicated_by if (indicated_by >= 0).any() else None
+
     def apply(self, decoded, uniform=None):
         """Blank the cells the generated rows should miss and drop the indicator columns.
 

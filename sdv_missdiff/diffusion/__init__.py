@@ -3,8 +3,8 @@
 One module per idea: ``schedule`` (the noise schedule), ``denoisers`` (the networks, behind one
 protocol), ``objective`` (the masked loss), ``samplers`` (reverse diffusion and inpainting),
 ``categorical`` (masked diffusion of one-hot columns), ``level_rules`` (the levels a generated
-cell may not take), ``training`` (the optimisation loop) and ``model`` (the facade that composes
-them).
+cell may not take), ``hole_redraw`` (learned holes drawn again given the finished row),
+``training`` (the optimisation loop) and ``model`` (the facade that composes them).
 """
 
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser

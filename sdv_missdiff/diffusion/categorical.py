@@ -275,7 +275,7 @@ class OneHotBlocks:
             logits = logits.masked_fill(self.excluded_levels(x[rows], block=block), -torch.inf)
 
         if self.floors is not None:
-            logits = self._drop_below_floors(logits, block)
+            logits = self.drop_below_floors(logits, block)
 
         gumbel = -torch.log(-torch.log(uniform(dims.shape)))
         levels = (logits + gumbel).argmax(dim=1, keepdim=True)
@@ -288,8 +288,11 @@ class OneHotBlocks:
         hidden[rows, block] = False
         return x, hidden
 
-    def _drop_below_floors(self, logits, block):
-        # Levels below their block's floor cannot be drawn; the most likely one always can.
+    def drop_below_floors(self, logits, block):
+        """``logits`` of one cell a row, -inf at levels below their block's floor.
+
+        The most likely level always stays. ``block`` is the cell's block, one per row.
+        """
         probabilities = torch.softmax(logits.float(), dim=1)
         below = probabilities < self.floors[block]
         below &= probabilities < probabilities.amax(dim=1, keepdim=True)

@@ -21,6 +21,7 @@ from sdv_missdiff._device import multiplies_bfloat16_in_hardware
 from sdv_missdiff._validation import check_integer, check_number
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
+from sdv_missdiff.diffusion.hole_redraw import redraw_holes
 from sdv_missdiff.diffusion.level_rules import level_floors, pairs_ruled_out
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
@@ -67,6 +68,8 @@ _FITTED_TENSORS = (
     '_velocity',
     '_level_frequencies',
     '_excluded_pairs',
+    '_hole_levels',
+    '_indicated_by',
 )
 
 
@@ -311,6 +314,8 @@ class MaskedDiffusionModel:
         self._velocity = None
         self._level_frequencies = None
         self._excluded_pairs = None
+        self._hole_levels = None
+        self._indicated_by = None
 
     @property
     def conditional(self):
@@ -386,6 +391,8 @@ class MaskedDiffusionModel:
         column_index=None,
         column_kinds=None,
         hole_draw_columns=None,
+        hole_levels=None,
+        indicated_by=None,
     ):
         """Train the denoiser on ``values`` where ``observed`` is 1.
 
@@ -413,6 +420,16 @@ class MaskedDiffusionModel:
                 afresh every batch from the column's observed cells instead of 0, never scored
                 (see ``ObservedCellDraws``): for columns whose holes are learned by another
                 column, which the fill would otherwise give away. Defaults to ``None``.
+            hole_levels (numpy.ndarray or None):
+                Boolean over the dimensions: True at the level of a one-hot column that stands
+                for the column's hole (learned holes). A conditional model with masked one-hot
+                columns draws these cells once more given the rest of each sampled row
+                (``hole_redraw``). Defaults to ``None``.
+            indicated_by (numpy.ndarray or None):
+                Integer over the dimensions: for a dimension of a column whose holes an
+                indicator column learns, the dimension of the indicator level that says
+                "missing", -1 elsewhere (the redraw hides a value behind a hole, as training
+                did). Defaults to ``None``.
 
         Raises:
             TrainingDivergedError:
@@ -463,6 +480,14 @@ class MaskedDiffusionModel:
         if blocks is not None:
             self._level_frequencies = blocks.level_frequencies(x_all, m_all)
             self._excluded_pairs = pairs_ruled_out(blocks, x_all, m_all, self.pair_cutoff)
+
+        self._hole_levels, self._indicated_by = None, None
+        if hole_levels is not None and np.any(hole_levels):
+            hole_levels = np.asarray(hole_levels, dtype=bool)
+            self._hole_levels = torch.as_tensor(hole_levels, device=self.device)
+            if indicated_by is not None and np.any(np.asarray(indicated_by) >= 0):
+                indicated_by = np.asarray(indicated_by, dtype=np.int64)
+                self._indicated_by = torch.as_tensor(indicated_by, device=self.device)
 
         training, validation = self._held_out(x_all, m_all, seed)
         hole_draws = None
@@ -658,6 +683,7 @@ class MaskedDiffusionModel:
         sampler = self.make_sampler(sampling_steps, known=known_values is not None)
         denoiser, excluded = self._sampling_denoiser(excluded_dimensions)
         noise = (AntitheticNoise if antithetic else CPUNoise)(self._generator, self.device)
+        redrawn_holes = self._redrawn_holes(sampler, excluded)
         if antithetic:
             batch_size += batch_size % 2  # keep every pair of rows in one batch
         progress_bar = tqdm(
@@ -685,6 +711,12 @@ class MaskedDiffusionModel:
                 guidance_scale=guidance_scale,
                 progress_bar=progress_bar,
             )
+            if redrawn_holes is not None:
+                indicated_by = getattr(self, '_indicated_by', None)
+                rows = redraw_holes(
+                    sampler, denoiser, rows, noise, redrawn_holes, indicated_by, known
+                )
+
             if excluded is not None:
                 # Gaussian one-hot blocks are decoded by their argmax: keep it off these levels.
                 generated = excluded if known is None else excluded & ~known[1].bool()
@@ -697,6 +729,26 @@ class MaskedDiffusionModel:
             return np.zeros((0, self.layout.num_dimensions), dtype=np.float32)
 
         return np.concatenate(chunks)
+
+    def _redrawn_holes(self, sampler, excluded):
+        # The hole levels drawn again after the reverse steps (hole_redraw): those of a
+        # conditional model with masked one-hot columns that a ruled-out pair ties to another
+        # column (structural holes), less any a caller excludes (imputation). Models saved
+        # before the redraw have no hole levels and sample as they did.
+        holes = getattr(self, '_hole_levels', None)
+        pairs = getattr(self, '_excluded_pairs', None)
+        if holes is None or pairs is None or not pairs.shape[1]:
+            return None
+        if not self.conditional or sampler.one_hot_blocks is None:
+            return None
+
+        tied = torch.zeros_like(holes)
+        tied[pairs[0]] = True
+        holes = holes & tied
+        if excluded is not None:
+            holes = holes & ~excluded
+
+        return holes if bool(holes.any()) else None
 
     def _sampling_batch_size(self, batch_size):
         if batch_size is not None:

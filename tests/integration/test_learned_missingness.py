@@ -10,6 +10,7 @@ from sdv.metadata import Metadata
 from sdv.sampling import Condition
 
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.missing_values import MISSING_LEVEL
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
 COLUMNS = {'kind': 'categorical', 'hours': 'numerical', 'job': 'categorical', 'age': 'numerical'}
@@ -153,6 +154,26 @@ def test_impute_fills_every_hole_with_a_real_level(learned):
         assert imputed.notna().all().all()
         assert set(imputed['job']) <= {'x', 'y', 'z'}
         pd.testing.assert_series_equal(imputed['age'], table['age'])
+
+
+def test_structural_holes_are_drawn_again_given_the_finished_row(learned):
+    # Setup
+    model = learned._model
+    encoder = learned._encoder
+    spans = encoder.column_spans
+    job_levels = list(encoder.column_encoders['job'].levels)
+    job_hole = spans['job'].start + job_levels.index(MISSING_LEVEL)
+    indicator_levels = list(encoder.column_encoders['hours.is_missing'].levels)
+    hours_hole = spans['hours.is_missing'].start + indicator_levels.index(True)
+
+    # Run
+    redrawn = model._redrawn_holes(model.make_sampler(known=False), None)
+
+    # Assert: the job's hole (tied to 'retired' by a ruled-out pair) is redrawn; the hours
+    # value is hidden from the redraw where its indicator says missing
+    assert torch.nonzero(redrawn).flatten().tolist() == [job_hole]
+    assert (model._indicated_by[spans['hours']] == hours_hole).all()
+    assert (model._indicated_by >= 0).sum() == 1
 
 
 def test_learned_synthesizer_pickles(learned, tmp_path):

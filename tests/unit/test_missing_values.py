@@ -119,6 +119,26 @@ def test_excluded_dimensions_are_the_hole_levels():
         assert excluded[span.start + levels.index(MISSING_LEVEL)]
 
 
+def test_indicated_by_points_a_column_at_its_indicator_level_that_says_missing():
+    # Setup
+    holes = MissingValues('learned').fit(_table(), ['job', 'wide'])
+    prepared = holes.prepare(_table())
+    encoder = TableEncoder().fit(prepared, ['job', 'wide', 'hours.is_missing'])
+    spans = encoder.column_spans
+
+    # Run
+    indicated_by = holes.indicated_by(encoder)
+
+    # Assert: the hours dimensions read the indicator's True level; nothing else is indicated
+    levels = list(encoder.column_encoders['hours.is_missing'].levels)
+    true_level = spans['hours.is_missing'].start + levels.index(True)
+    assert (indicated_by[spans['hours']] == true_level).all()
+    assert (
+        np.delete(indicated_by, np.arange(encoder.output_dimensions)[spans['hours']]) == -1
+    ).all()
+    assert MissingValues('learned').fit(_table()[['job']], ['job']).indicated_by(encoder) is None
+
+
 def test_no_generation_leaves_tables_alone():
     # Setup
     holes = MissingValues(None).fit(_table(), ['job', 'wide'])
