@@ -384,29 +384,36 @@ def test_level_cutoff_floors_the_sampled_levels_by_their_training_frequency():
     assert model.make_sampler(known=False).one_hot_blocks.floors is None
 
 
-def _fit_twin_model(pair_cutoff, epochs=2):
-    # Columns: x, g = sign(x) (dims 1-2) and its twin h = g (dims 3-4); briefly trained.
-    rows, _ = _sign_rows()
-    rows = np.column_stack([rows, rows[:, 1:]])
+def _fit_masked_model(rows, column_index, pair_cutoff, epochs, width, blocks, **fit_options):
+    # A conditional model with masked one-hot columns: a continuous column, then one-hot ones.
     model = MaskedDiffusionModel(
         epochs=epochs,
         batch_size=128,
-        hidden_dimensions=32,
-        num_blocks=1,
+        hidden_dimensions=width,
+        num_blocks=blocks,
         conditional_share=0.5,
         sampling_steps=10,
         categorical_diffusion='masked',
         pair_cutoff=pair_cutoff,
         enable_gpu=False,
     )
+    kinds = ['continuous'] + ['one_hot'] * (int(column_index[-1]))
     model.fit(
         rows,
         np.ones_like(rows),
         seed=0,
-        column_index=np.array([0, 1, 1, 2, 2]),
-        column_kinds=['continuous', 'one_hot', 'one_hot'],
+        column_index=np.asarray(column_index),
+        column_kinds=kinds,
+        **fit_options,
     )
-    return model, rows
+    return model
+
+
+def _fit_twin_model(pair_cutoff, epochs=2):
+    # Columns: x, g = sign(x) (dims 1-2) and its twin h = g (dims 3-4); briefly trained.
+    rows, _ = _sign_rows()
+    rows = np.column_stack([rows, rows[:, 1:]])
+    return _fit_masked_model(rows, [0, 1, 1, 2, 2], pair_cutoff, epochs, width=32, blocks=1), rows
 
 
 def test_pair_cutoff_keeps_the_levels_of_twin_columns_together():
@@ -477,26 +484,11 @@ def _fit_hole_model(pair_cutoff=0.01):
     g = np.where(np.arange(3) == level[:, None], 1.0, -1.0)
     h = np.where(np.arange(2) == (level[:, None] == 2), 1.0, -1.0)
     rows = np.column_stack([x, g, h]).astype(np.float32)
-    model = MaskedDiffusionModel(
-        epochs=60,
-        batch_size=128,
-        hidden_dimensions=64,
-        num_blocks=2,
-        conditional_share=0.5,
-        sampling_steps=10,
-        categorical_diffusion='masked',
-        pair_cutoff=pair_cutoff,
-        enable_gpu=False,
+    hole_levels = np.array([False, False, False, True, False, True])
+    column_index = [0, 1, 1, 1, 2, 2]
+    return _fit_masked_model(
+        rows, column_index, pair_cutoff, 60, width=64, blocks=2, hole_levels=hole_levels
     )
-    model.fit(
-        rows,
-        np.ones_like(rows),
-        seed=0,
-        column_index=np.array([0, 1, 1, 1, 2, 2]),
-        column_kinds=['continuous', 'one_hot', 'one_hot'],
-        hole_levels=np.array([False, False, False, True, False, True]),
-    )
-    return model
 
 
 def test_sampled_holes_are_drawn_again_given_the_finished_row():
