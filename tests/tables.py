@@ -52,3 +52,35 @@ def table_with_holes(seed=1):
     data.loc[8, 'flag'] = np.nan
     data.index = data.index + 100
     return data
+
+
+def holes_table(num_rows=200, seed=4):
+    """``dependent_table`` with about 15% of the cells of four columns missing at random."""
+    data = dependent_table(num_rows, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    data['flag'] = data['flag'].astype(object)
+    for column in ('x', 'y', 'color', 'when', 'flag'):
+        data.loc[rng.random(num_rows) < 0.15, column] = None
+
+    return data
+
+
+def structural_table(num_rows=300, seed=0):
+    """Hours and a job exist only for workers: both are missing for every retired person."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(['worker', 'retired'], num_rows, p=[0.6, 0.4])
+    working = kind == 'worker'
+    return pd.DataFrame(
+        {
+            'kind': kind,
+            'hours': np.where(working, rng.normal(40, 5, num_rows), np.nan),
+            'job': np.where(working, rng.choice(['x', 'y', 'z'], num_rows), None).astype(object),
+            'age': np.where(working, rng.normal(40, 10, num_rows), rng.normal(70, 5, num_rows)),
+        }
+    )
+
+
+def structural_table_metadata():
+    sdtypes = {'kind': 'categorical', 'hours': 'numerical', 'job': 'categorical', 'age': 'numerical'}
+    columns = {name: {'sdtype': sdtype} for name, sdtype in sdtypes.items()}
+    return Metadata.load_from_dict({'tables': {'table': {'columns': columns}}})
