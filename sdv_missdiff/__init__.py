@@ -16,7 +16,7 @@ def __getattr__(name):
         return MissDiffSynthesizer
 
     if name == 'sampling_across_ranks':
-        from sdv_missdiff.diffusion.training import sampling_across_ranks
+        from sdv_missdiff.diffusion.distributed import sampling_across_ranks
 
         return sampling_across_ranks
 

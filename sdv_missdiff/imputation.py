@@ -226,13 +226,15 @@ class ImputationMixin:
         check_bool('point_estimate', point_estimate, error=MissDiffInputError)
         if sampling_steps is None:
             if point_estimate:
-                sampling_steps = min(POINT_ESTIMATE_STEPS, self.sampling_steps or math.inf)
+                sampling_steps = min(
+                    POINT_ESTIMATE_STEPS, self._options.sampling.sampling_steps or math.inf
+                )
         else:
             check_positive_int('sampling_steps', sampling_steps, error=MissDiffInputError)
-            if sampling_steps > self.num_timesteps:
+            if sampling_steps > self._options.diffusion.num_timesteps:
                 raise MissDiffInputError(
                     f"'sampling_steps' ({sampling_steps}) cannot exceed the synthesizer's "
-                    f"'num_timesteps' ({self.num_timesteps})."
+                    f"'num_timesteps' ({self._options.diffusion.num_timesteps})."
                 )
 
         if sampling_steps is not None:
@@ -272,7 +274,7 @@ class ImputationMixin:
             generated = self._inpaint(
                 stacked,
                 settings,
-                show_progress_bar=bool(getattr(self, 'verbose', False)),
+                show_progress_bar=bool(self.verbose),
                 excluded_dimensions=excluded,
             )
             if point_estimate:

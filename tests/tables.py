@@ -81,6 +81,11 @@ def structural_table(num_rows=300, seed=0):
 
 
 def structural_table_metadata():
-    sdtypes = {'kind': 'categorical', 'hours': 'numerical', 'job': 'categorical', 'age': 'numerical'}
+    sdtypes = {
+        'kind': 'categorical',
+        'hours': 'numerical',
+        'job': 'categorical',
+        'age': 'numerical',
+    }
     columns = {name: {'sdtype': sdtype} for name, sdtype in sdtypes.items()}
     return Metadata.load_from_dict({'tables': {'table': {'columns': columns}}})

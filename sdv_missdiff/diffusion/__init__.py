@@ -8,6 +8,7 @@ cell may not take), ``hole_redraw`` (learned holes drawn again given the finishe
 """
 
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser
+from sdv_missdiff.diffusion.distributed import sampling_across_ranks
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel
 from sdv_missdiff.diffusion.objective import (
     MaskedDenoisingObjective,
@@ -16,7 +17,7 @@ from sdv_missdiff.diffusion.objective import (
 )
 from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler, DPMSolverSampler
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
-from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError, sampling_across_ranks
+from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError
 
 __all__ = (
     'AncestralSampler',

@@ -1,30 +1,25 @@
-"""The training loop: optimiser, learning-rate schedule, EMA, early stopping, devices, ranks.
+"""The training loop: optimiser, learning-rate schedule, EMA, early stopping, devices.
 
 This is the one place that knows how the denoiser's weights are updated. Under ``torchrun``
 (``torch.distributed`` initialised before ``fit``), :class:`Trainer` wraps the denoiser in
-``DistributedDataParallel``: every rank draws the same seed (:func:`agree_on_seed`), shuffles
-the rows alike and trains on its share of every epoch, a step's ``batch_size`` rows split over
-the ranks, so every rank ends with the same weights as the others. Inside
-:func:`sampling_across_ranks`, sampling is split over the ranks the same way.
+``DistributedDataParallel``: every rank draws the same seed (``distributed.agree_on_seed``),
+shuffles the rows alike and trains on its share of every epoch, a step's ``batch_size`` rows
+split over the ranks, so every rank ends with the same weights as the others.
 """
 
-import contextlib
-import contextvars
 import copy
 import math
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from sdv_missdiff._device import get_device
+from sdv_missdiff.diffusion.distributed import distributed_ranks
 
 # An epoch loss this many times above the best one so far means training blew up.
 EXPLOSION_FACTOR = 100.0
 # With validation rows, their loss is checked about every this many optimisation steps.
 VALIDATION_INTERVAL = 200
-# Set inside ``sampling_across_ranks``: sampling is then a collective call of every rank.
-_SAMPLING_ACROSS_RANKS = contextvars.ContextVar('sampling_across_ranks', default=False)
 
 
 class TrainingDivergedError(RuntimeError):
@@ -244,69 +239,6 @@ def check_loss(epoch, epoch_loss, best_loss):
             f'The training loss exploded at epoch {epoch + 1} ({epoch_loss:.4g}, best so far '
             f"{best_loss:.4g}), so training was stopped. Lower 'learning_rate'."
         )
-
-
-def distributed_ranks():
-    """``(rank, world size)`` when ``torch.distributed`` is initialised (torchrun), else None."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-
-    return None
-
-
-@contextlib.contextmanager
-def sampling_across_ranks():
-    """Split every ``sample`` (and ``impute``) call inside the block over the torchrun ranks.
-
-    Each rank generates its share of the rows and every rank returns all of them, in the same
-    order, so sampling ``N`` rows on ``P`` processes costs about ``N / P`` rows of time. Every
-    rank must make the same calls inside the block (a call made by one rank alone waits for the
-    others forever); seed them alike (``set_random_state``) for identical rows on every rank.
-    Outside the block, or without ``torch.distributed`` initialised, sampling stays local.
-
-    Example::
-
-        with sampling_across_ranks():
-            synthetic = synthesizer.sample(1_000_000)  # on every rank of the torchrun job
-    """
-    token = _SAMPLING_ACROSS_RANKS.set(True)
-    try:
-        yield
-    finally:
-        _SAMPLING_ACROSS_RANKS.reset(token)
-
-
-def sampling_ranks():
-    """``(rank, world size)`` when sampling is to be split over ranks, else None."""
-    return distributed_ranks() if _SAMPLING_ACROSS_RANKS.get() else None
-
-
-def rank_share(num_rows, rank, size):
-    """``(start, stop)``: the contiguous near-equal share of ``num_rows`` rows of ``rank``."""
-    return round(rank * num_rows / size), round((rank + 1) * num_rows / size)
-
-
-def gather_rows(rows):
-    """Every rank's ``rows`` (numpy arrays), concatenated in rank order, on every rank."""
-    shares = [None] * torch.distributed.get_world_size()
-    torch.distributed.all_gather_object(shares, rows)
-    return np.concatenate(shares)
-
-
-def agree_on_seed(seed):
-    """Rank 0's ``seed`` on every rank of a distributed run (the seed itself otherwise).
-
-    Every rank must draw the same initial weights, held-out rows and batch order; a seed drawn
-    from each process's own global generator would differ.
-    """
-    if distributed_ranks() is None:
-        return seed
-
-    backend = torch.distributed.get_backend()
-    device = torch.device('cuda', torch.cuda.current_device()) if backend == 'nccl' else 'cpu'
-    shared = torch.tensor([seed], dtype=torch.int64, device=device)
-    torch.distributed.broadcast(shared, src=0)
-    return int(shared.item())
 
 
 def make_optimizer(parameters, learning_rate, weight_decay, device):

@@ -7,7 +7,9 @@ Run once at commit 2f0b758 (the last main before the options restructuring, pack
 
 It fits two small synthesizers with fixed seeds, pickles them with SDV's ``save`` and writes the
 rows that seeded calls return. The restructured code must give the same rows from the same seeds
-(``fit`` included) and load the pickles.
+(``fit`` included) and load the pickles. At 2f0b758 the options of ``SMALL`` were keyword
+arguments of ``MissDiffSynthesizer`` itself; since then all but ``epochs`` go through
+``model_options``, which is how this script passes them now.
 """
 
 import pathlib
@@ -28,12 +30,12 @@ from tests.tables import (  # noqa: E402
     structural_table_metadata,
 )
 
-SMALL = {'epochs': 30, 'denoiser_width': 32, 'denoiser_blocks': 1, 'sampling_precision': 'float32'}
+SMALL = {'denoiser_width': 32, 'denoiser_blocks': 1, 'sampling_precision': 'float32'}
 
 
 def fit_mcar():
     torch.manual_seed(0)
-    synthesizer = MissDiffSynthesizer(dependent_table_metadata(), **SMALL)
+    synthesizer = MissDiffSynthesizer(dependent_table_metadata(), epochs=30, model_options=SMALL)
     synthesizer.fit({'table': holes_table()})
     return synthesizer
 
@@ -41,7 +43,10 @@ def fit_mcar():
 def fit_learned():
     torch.manual_seed(1)
     synthesizer = MissDiffSynthesizer(
-        structural_table_metadata(), missing_value_generation='learned', **SMALL
+        structural_table_metadata(),
+        epochs=30,
+        missing_value_generation='learned',
+        model_options=SMALL,
     )
     synthesizer.fit({'table': structural_table()})
     return synthesizer

@@ -301,7 +301,7 @@ def test_sample_takes_its_own_number_of_steps():
 
 def test_sampling_across_ranks_samples_as_before_in_one_process():
     # Setup
-    from sdv_missdiff.diffusion.training import sampling_across_ranks
+    from sdv_missdiff.diffusion.distributed import sampling_across_ranks
 
     model = MaskedDiffusionModel(epochs=2, hidden_dimensions=16, num_blocks=1, enable_gpu=False)
     model.fit(_correlated_rows(100), np.ones((100, 2), dtype=np.float32), seed=0)

@@ -1,0 +1,54 @@
+"""What ``epochs=None`` and ``denoiser_width=None`` become for a table of a given size.
+
+A diffusion model needs optimisation steps, not passes: small tables get more epochs. The
+measurements behind these numbers are in ``benchmarks/results/speed/README.md``.
+"""
+
+import math
+
+# Optimisation steps of the automatic budget on complete rows, divided by the share of observed
+# cells (a step of rows with holes scores fewer cells), which counts as at least
+# AUTO_MIN_OBSERVED_SHARE (at most 4x the steps).
+AUTO_TRAINING_STEPS = 6_000
+AUTO_MIN_OBSERVED_SHARE = 0.25
+# Most epochs of the automatic budget: tables under ~2,800 rows reach it first.
+AUTO_MAX_EPOCHS = 500
+# Tables under SMALL_TABLE_ROWS training rows get the narrower network.
+SMALL_TABLE_ROWS = 1_000
+SMALL_TABLE_WIDTH = 128
+DEFAULT_WIDTH = 256
+
+
+def training_epochs(epochs, num_rows, batch_size, observed_share=1.0):
+    """``epochs``, or the automatic budget where it is ``None``.
+
+    Args:
+        epochs (int or None):
+            The option's value.
+        num_rows (int):
+            Training rows.
+        batch_size (int):
+            Rows per step.
+        observed_share (float):
+            Share of the table's cells (one per row and column) that are observed. Defaults
+            to 1.
+
+    Returns:
+        int:
+            Passes over the rows.
+    """
+    if epochs is not None:
+        return int(epochs)
+
+    steps = AUTO_TRAINING_STEPS / max(observed_share, AUTO_MIN_OBSERVED_SHARE)
+    steps_per_epoch = math.ceil(num_rows / min(batch_size, num_rows))
+    epochs = math.ceil(steps / steps_per_epoch)
+    return int(min(max(epochs, 1), AUTO_MAX_EPOCHS))
+
+
+def denoiser_width(width, num_rows):
+    """``width``, or the width for a table of ``num_rows`` training rows where it is ``None``."""
+    if width is not None:
+        return int(width)
+
+    return SMALL_TABLE_WIDTH if num_rows < SMALL_TABLE_ROWS else DEFAULT_WIDTH

@@ -1,0 +1,332 @@
+"""The model's options, each declared once: its default, its check and a line or two of doc.
+
+Options come in groups by concern (TabDDPM's experiment configs group them the same way): the
+network, the diffusion process, training and sampling. Both layers read these declarations: the
+model takes a :class:`ModelOptions`, the synthesizer builds one from its arguments and its
+``model_options``, and the reference page of every option (``docs/options.md``) is written from
+them. Measured effects of the defaults live in the benchmark READMEs, not here.
+"""
+
+import dataclasses
+import math
+
+from sdv_missdiff._validation import (
+    check_choice,
+    check_fraction,
+    check_integer,
+    check_number,
+)
+from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
+from sdv_missdiff.diffusion.denoisers import DENOISERS
+from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
+from sdv_missdiff.diffusion.samplers import SAMPLERS
+
+# What ``sampler`` may name: a sampler of ``SAMPLERS``, or 'auto' (see ``SamplingOptions``).
+SAMPLER_CHOICES = ('auto', *SAMPLERS)
+SAMPLING_PRECISIONS = ('auto', 'float32', 'bfloat16')
+
+
+class OptionError(ValueError):
+    """An option has a value it cannot take, or no option has the name given."""
+
+
+def option(default, doc, check):
+    """Declare an option: its default, one to three lines of doc and its check.
+
+    Args:
+        default (object):
+            The value in force when none is given.
+        doc (str):
+            What the option does, for docstrings and ``docs/options.md``.
+        check (callable):
+            ``check(name, value, error)`` raises ``error`` with a message naming the option
+            when ``value`` is not allowed.
+    """
+    return dataclasses.field(default=default, metadata={'doc': doc, 'check': check})
+
+
+def _integer(minimum=1, none_means=None):
+    def check(name, value, error):
+        check_integer(name, value, minimum, none_means=none_means, error=error)
+
+    return check
+
+
+def _choice(choices):
+    def check(name, value, error):
+        check_choice(name, value, choices, error=error)
+
+    return check
+
+
+def _number(low, high=math.inf, low_open=False, high_open=True, what=None):
+    """A real number between ``low`` and ``high``, each end open or closed."""
+
+    def check(name, value, error):
+        check_number(name, value, error=error)
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if not (above and below):
+            left, right = '(' if low_open else '[', ')' if high_open else ']'
+            allowed = what or f'a number in {left}{low}, {high}{right}'
+            raise error(f"Invalid value {value!r} for '{name}': it must be {allowed}.")
+
+    return check
+
+
+def _fraction(name, value, error):
+    check_fraction(name, value, error=error)
+
+
+def _optional_bool(name, value, error):
+    if value not in (None, True, False):
+        raise error(f"Invalid value {value!r} for '{name}': it must be True, False or None.")
+
+
+class OptionGroup:
+    """A frozen dataclass of options whose values are checked when it is made."""
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            field.metadata['check'](field.name, getattr(self, field.name), OptionError)
+
+    def replace(self, **changes):
+        """A copy with ``changes`` (option names of this group), checked."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self):
+        """dict: Every option of the group by name."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+    @classmethod
+    def declarations(cls):
+        """list[tuple[str, object, str]]: ``(name, default, doc)`` of every option."""
+        return [
+            (field.name, field.default, field.metadata['doc']) for field in dataclasses.fields(cls)
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkOptions(OptionGroup):
+    """The denoising network."""
+
+    denoiser: str = option(
+        'mlp',
+        "The network: 'mlp' (a residual MLP over the row) or 'column_attention' (one token a "
+        'column, attention across the columns; about ten times slower per step on a CPU).',
+        _choice(tuple(DENOISERS)),
+    )
+    denoiser_width: int = option(
+        None,
+        'Width of the hidden layers. None: 128 for tables under 1,000 training rows, else 256.',
+        _integer(1, none_means='to choose by the number of rows'),
+    )
+    denoiser_blocks: int = option(4, 'Residual blocks of the network.', _integer(1))
+    dropout: float = option(0.0, 'Dropout inside the residual blocks.', _number(0, 1))
+    periodic_embedding: int = option(
+        16,
+        'Learned frequencies of the periodic embedding of each number fed beside the number '
+        '(Gorishniy et al. 2022), so the network reads narrow intervals; 0 feeds raw numbers.',
+        _integer(0),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DiffusionOptions(OptionGroup):
+    """The diffusion process: the noise schedule and what is diffused how."""
+
+    num_timesteps: int = option(100, 'Diffusion steps T, as in the paper.', _integer(2))
+    beta_min: float = option(
+        1e-4, "First noise level of the paper's quadratic schedule.", _number(0, 1, True)
+    )
+    beta_max: float = option(
+        0.5, "Last noise level of the paper's quadratic schedule.", _number(0, 1, True)
+    )
+    categorical_diffusion: str = option(
+        'masked',
+        "How one-hot columns are diffused: 'masked' hides cells and learns their levels by "
+        "cross-entropy (a missing cell stays hidden); 'gaussian' noises them like numbers (the "
+        'paper).',
+        _choice(CATEGORICAL_DIFFUSIONS),
+    )
+    prediction_target: str = option(
+        'epsilon',
+        "What the network predicts for Gaussian dimensions: 'epsilon' (the noise, the paper), "
+        "'v' (the velocity) or 'mixed' (the velocity on Gaussian one-hot blocks).",
+        _choice(PREDICTION_TARGETS),
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.beta_min < self.beta_max:
+            raise OptionError(
+                f'Invalid noise levels beta_min={self.beta_min!r}, beta_max={self.beta_max!r}: '
+                'they must satisfy 0 < beta_min < beta_max < 1.'
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingOptions(OptionGroup):
+    """What the network is trained on and how."""
+
+    epochs: int = option(
+        None,
+        'Passes over the rows. None: about 6,000 optimisation steps divided by the share of '
+        'observed cells (at most 4x), at least 1 pass and at most 500.',
+        _integer(1, none_means='for the automatic budget'),
+    )
+    batch_size: int = option(256, 'Rows per optimisation step.', _integer(1))
+    learning_rate: float = option(
+        2e-3, 'Peak learning rate of AdamW, decayed to 0 on a cosine.', _number(0, low_open=True)
+    )
+    weight_decay: float = option(1e-5, 'AdamW weight decay.', _number(0))
+    ema_decay: float = option(
+        0.995,
+        'Decay of the moving average of the weights that samples; None samples with the raw '
+        'weights.',
+        lambda name, value, error: value is None or _number(0, 1)(name, value, error),
+    )
+    conditional_share: float = option(
+        0.5,
+        'Share of rows on which the network also learns to generate a row from a random subset '
+        'of its observed columns (conditions, impute); 0 is the paper (inpainting by '
+        'replacement).',
+        _fraction,
+    )
+    show_missing: bool = option(
+        None,
+        'Whether a conditional network is told which cells of a training row are missing. '
+        'None: told under gaussian categorical diffusion, not under masked.',
+        _optional_bool,
+    )
+    timestep_emphasis: float = option(
+        1.0,
+        'Training steps t are drawn with probability about proportional to t ** this (0: '
+        'every step equally often, as the paper).',
+        _number(0),
+    )
+    categorical_weight: float = option(
+        2.0,
+        "Loss weight of a hidden categorical cell's cross-entropy against a number's squared "
+        'error (masked categorical diffusion).',
+        _number(0, low_open=True, what='a finite number above 0'),
+    )
+    pair_cutoff: float = option(
+        0.01,
+        'A level is never generated beside a level of another column that the training rows '
+        'hold together under this share of the rows independence would give (0: none).',
+        _number(0, 1),
+    )
+    validation_share: float = option(
+        0.0,
+        'Share of rows held out to measure the loss on; training stops once it has not '
+        'improved for patience checks. 0 trains the whole budget on every row.',
+        _number(0, 0.5, high_open=False),
+    )
+    patience: int = option(
+        5, 'Checks of the held-out loss without improvement before training stops.', _integer(1)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingOptions(OptionGroup):
+    """How rows are drawn; these can change after ``fit``."""
+
+    sampler: str = option(
+        'auto',
+        "Reverse steps of the numbers: 'dpm++2m', 'ddim', 'ancestral' (the paper) or 'auto': "
+        'DPM-Solver++(2M) for new rows, ancestral around known cells and with learned holes.',
+        _choice(SAMPLER_CHOICES),
+    )
+    sampling_steps: int = option(
+        None,
+        "Reverse steps. None: each sampler's own (25 dpm++2m, 30 ddim, 50 ancestral).",
+        _integer(1, none_means="for the sampler's own"),
+    )
+    sampling_precision: str = option(
+        'auto',
+        "Precision of the network's products when sampling: 'float32', 'bfloat16' or 'auto' "
+        '(bfloat16 on a CPU that multiplies it in hardware). Steps stay float32.',
+        _choice(SAMPLING_PRECISIONS),
+    )
+    level_cutoff: float = option(
+        0.2,
+        'A categorical level is not drawn where the model gives it under this share of its '
+        'training frequency (and under 2%); the most likely level always can be.',
+        _number(0, 1),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelOptions:
+    """Every option of the model, by group; made from flat names with :meth:`from_flat`."""
+
+    network: NetworkOptions = dataclasses.field(default_factory=NetworkOptions)
+    diffusion: DiffusionOptions = dataclasses.field(default_factory=DiffusionOptions)
+    training: TrainingOptions = dataclasses.field(default_factory=TrainingOptions)
+    sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+
+    def __post_init__(self):
+        steps = self.sampling.sampling_steps
+        if steps is not None and steps > self.diffusion.num_timesteps:
+            raise OptionError(
+                f"'sampling_steps' ({steps}) cannot exceed 'num_timesteps' "
+                f'({self.diffusion.num_timesteps}).'
+            )
+
+    @classmethod
+    def groups(cls):
+        """dict[str, type]: The option group class of each group field."""
+        return {field.name: field.type for field in dataclasses.fields(cls)}
+
+    @classmethod
+    def group_of(cls):
+        """dict[str, str]: The group of every option name."""
+        return {
+            name: group
+            for group, group_class in cls.groups().items()
+            for name, _, _ in group_class.declarations()
+        }
+
+    @classmethod
+    def from_flat(cls, values=None):
+        """Options from ``{option name: value}``; options not named keep their defaults.
+
+        Raises:
+            OptionError:
+                If a name is not an option, or a value is not allowed.
+        """
+        return cls().replace(**(values or {}))
+
+    def replace(self, **changes):
+        """A copy with ``changes`` (flat option names of any group), checked."""
+        group_of = self.group_of()
+        unknown = sorted(name for name in changes if name not in group_of)
+        if unknown:
+            raise OptionError(
+                f'Unknown option(s) {unknown}. The options are {sorted(group_of)} '
+                '(see docs/options.md).'
+            )
+
+        by_group = {}
+        for name, value in changes.items():
+            by_group.setdefault(group_of[name], {})[name] = value
+
+        groups = {
+            group: getattr(self, group).replace(**by_group[group])
+            for group in self.groups()
+            if group in by_group
+        }
+        return dataclasses.replace(self, **groups)
+
+    def flat(self):
+        """dict: Every option in force by name."""
+        values = {}
+        for group in self.groups():
+            values.update(getattr(self, group).as_dict())
+
+        return values
+
+    def model_part(self):
+        """ModelOptions: The four groups the torch model reads (a subclass drops its own)."""
+        return ModelOptions(self.network, self.diffusion, self.training, self.sampling)

@@ -1,0 +1,120 @@
+"""Every option of ``MissDiffSynthesizer``: the model's groups plus how the table is encoded.
+
+``MissDiffSynthesizer(metadata, model_options={...})`` takes any of them by name; a few that
+users set often are arguments of their own. ``python -m sdv_missdiff.options`` prints the
+reference page, ``docs/options.md``, from these declarations.
+"""
+
+import dataclasses
+
+from sdv_missdiff._validation import check_choice, check_fraction, check_integer
+from sdv_missdiff.column_encoders import NUMERICAL_TRANSFORMS
+from sdv_missdiff.diffusion.options import (
+    DiffusionOptions,
+    ModelOptions,
+    NetworkOptions,
+    OptionError,
+    OptionGroup,
+    SamplingOptions,
+    TrainingOptions,
+    option,
+)
+
+MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
+
+
+def _choice(choices):
+    def check(name, value, error):
+        check_choice(name, value, choices, error=error)
+
+    return check
+
+
+def _fraction(name, value, error):
+    check_fraction(name, value, error=error)
+
+
+def _one_hot_levels(name, value, error):
+    check_integer(name, value, 1, none_means='to one-hot encode every discrete column', error=error)
+
+
+@dataclasses.dataclass(frozen=True)
+class EncodingOptions(OptionGroup):
+    """How the table becomes model values, and which rows and cells the model trains on."""
+
+    missing_data_strategy: str = option(
+        'mask',
+        "Missing cells in training: 'mask' (MissDiff: left out of the loss), 'mean' (filled with "
+        "the column's mean or mode first) or 'drop' (complete rows only).",
+        _choice(MISSING_DATA_STRATEGIES),
+    )
+    numerical_transform: str = option(
+        'quantile',
+        "Scaling of numbers and dates: 'quantile' (onto a standard normal), 'standard' or "
+        "'minmax' (the paper's).",
+        _choice(NUMERICAL_TRANSFORMS),
+    )
+    column_balance: float = option(
+        1.0,
+        'Loss weight of a categorical column with k levels: k ** -column_balance per level (0: '
+        'every dimension alike, as the paper; 1: every column alike).',
+        _fraction,
+    )
+    max_one_hot_levels: int = option(
+        100,
+        'Discrete columns with up to this many levels are one-hot encoded, wider ones get one '
+        'frequency-encoded dimension. None one-hot encodes every discrete column.',
+        _one_hot_levels,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class MissDiffOptions(ModelOptions):
+    """Every option of the synthesizer: the model's four groups and the encoding."""
+
+    encoding: EncodingOptions = dataclasses.field(default_factory=EncodingOptions)
+
+
+GROUP_TITLES = {
+    'network': 'The network',
+    'diffusion': 'The diffusion process',
+    'training': 'Training',
+    'sampling': 'Sampling (can change after fit: `set_sampling_options`)',
+    'encoding': 'Encoding',
+}
+
+
+def reference_page():
+    """str: ``docs/options.md``, every option with its default and doc, written from the code."""
+    lines = [
+        '# Options of MissDiffSynthesizer',
+        '',
+        'Written by `python -m sdv_missdiff.options` from the declarations in',
+        '`sdv_missdiff/diffusion/options.py` and `sdv_missdiff/options.py`. Pass any of them by',
+        "name: `MissDiffSynthesizer(metadata, model_options={'sampler': 'ddim'})`; `epochs`,",
+        '`batch_size`, `learning_rate` and `max_one_hot_levels` are arguments of their own.',
+        'What the defaults were measured against: [benchmarks/README.md](../benchmarks/README.md).',
+    ]
+    for group, group_class in MissDiffOptions.groups().items():
+        lines += ['', f'## {GROUP_TITLES[group]}', '', '| option | default | what it does |']
+        lines.append('|---|---|---|')
+        for name, default, doc in group_class.declarations():
+            lines.append(f'| `{name}` | `{default!r}` | {doc} |')
+
+    return '\n'.join(lines) + '\n'
+
+
+__all__ = (
+    'DiffusionOptions',
+    'EncodingOptions',
+    'MissDiffOptions',
+    'ModelOptions',
+    'NetworkOptions',
+    'OptionError',
+    'SamplingOptions',
+    'TrainingOptions',
+    'reference_page',
+)
+
+if __name__ == '__main__':
+    print(reference_page(), end='')  # noqa: T201
