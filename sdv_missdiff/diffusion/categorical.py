@@ -97,8 +97,11 @@ class OneHotBlocks:
         """torch.Tensor: (blocks, widest level count) boolean, True where a block has the level."""
         return ~self._padding
 
-    def _block_logits(self, output):
-        # (rows, blocks, widest level count); padded levels can never be chosen.
+    def block_logits(self, output):
+        """Denoiser ``output`` as the logits of each block's levels, -inf past a block's own.
+
+        Returns a (rows, blocks, widest level count) tensor.
+        """
         logits = output[:, self._gather]
         return logits.masked_fill(self._padding, -torch.inf)
 
@@ -233,7 +236,7 @@ class OneHotBlocks:
             tuple[torch.Tensor, torch.Tensor]:
                 The summed loss and the number of scored cells.
         """
-        log_probabilities = torch.log_softmax(self._block_logits(output), dim=2)
+        log_probabilities = torch.log_softmax(self.block_logits(output), dim=2)
         levels = x0[:, self._gather].masked_fill(self._padding, -torch.inf).argmax(dim=2)
         losses = -log_probabilities.gather(2, levels.unsqueeze(2)).squeeze(2)
         total = (losses * scored).sum()

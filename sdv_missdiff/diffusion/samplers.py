@@ -1,56 +1,29 @@
 """Reverse diffusion: turn noise into encoded rows, optionally around known cells.
 
-A sampler takes a trained denoiser and returns a tensor of rows; a new sampling scheme (another
-solver, fewer steps) is a new class here with the same ``sample`` signature.
+``ReverseProcess`` is the one reverse loop: known cells (conditioning or inpainting by
+replacement), RePaint resampling, classifier-free guidance and the reveals of masked one-hot
+cells. How the Gaussian dimensions step from one level to the next is a step rule of ``steps``;
+``AncestralSampler``, ``DDIMSampler`` and ``DPMSolverSampler`` are the loop with one rule each,
+and ``SAMPLERS`` names them. A new solver is a new rule in ``steps`` and one class here.
 """
 
 import torch
 
+from sdv_missdiff.diffusion.noise import AntitheticNoise, CPUNoise
 from sdv_missdiff.diffusion.parameterization import clean_estimate
+from sdv_missdiff.diffusion.steps import AncestralStep, DDIMStep, DPMSolverStep
 
-
-class CPUNoise:
-    """Standard normal noise drawn on the CPU, so that a seed gives the same rows on every device.
-
-    Args:
-        generator (torch.Generator or None):
-            CPU generator of the draws; ``None`` uses torch's global one.
-        device (torch.device):
-            Where the noise is used.
-    """
-
-    def __init__(self, generator, device):
-        self.generator = generator
-        self.device = device
-
-    def __call__(self, shape):
-        """Draw standard normal noise of ``shape`` on ``device``."""
-        return torch.randn(shape, generator=self.generator).to(self.device)
-
-    def uniform(self, shape):
-        """Draw U(0, 1) values of ``shape`` on ``device``, never exactly 0."""
-        return torch.rand(shape, generator=self.generator).clamp_min(1e-12).to(self.device)
-
-
-class AntitheticNoise(CPUNoise):
-    """``CPUNoise`` whose Gaussian draws come in antithetic pairs of neighbouring rows.
-
-    Rows ``2i`` and ``2i + 1`` get noise ``e`` and ``-e`` (an odd last row gets its own draw),
-    so two draws of the same cell that sit side by side err in opposite directions and their
-    mean is closer to the conditional mean than the mean of two independent draws (each draw
-    is still an exact draw of the sampler). Level draws (``uniform``) stay independent.
-    """
-
-    def __call__(self, shape):
-        """Draw standard normal noise of ``shape``, negated on every second row."""
-        rows = shape[0]
-        half = torch.randn((rows // 2, *shape[1:]), generator=self.generator)
-        paired = torch.stack([half, -half], dim=1).reshape(2 * (rows // 2), *shape[1:])
-        if rows % 2:
-            extra = torch.randn((1, *shape[1:]), generator=self.generator)
-            paired = torch.cat([paired, extra])
-
-        return paired.to(self.device)
+__all__ = (
+    'SAMPLERS',
+    'TABLE_CHUNK_ROWS',
+    'AncestralSampler',
+    'AntitheticNoise',
+    'CPUNoise',
+    'DDIMSampler',
+    'DPMSolverSampler',
+    'ReverseProcess',
+    'value_bounds',
+)
 
 
 # Rows read at once where a whole training table is scanned (``value_bounds``, the model's check
@@ -87,33 +60,38 @@ def value_bounds(values, observed, margin=0.05):
     return lower - width, upper + width
 
 
-class AncestralSampler:
-    """Ancestral sampling (MissDiff's Algorithm 2) over a respaced chain, with inpainting.
+class ReverseProcess:
+    """The reverse process over a respaced chain, with inpainting, one step rule throughout.
 
     Around known cells, a conditional denoiser reads them as its condition at every step
     (optionally with classifier-free guidance, Ho and Salimans 2022); an unconditional one gets
     them re-noised to the current level and pasted in before every step (inpainting by
     replacement), optionally with RePaint resampling (Lugmayr et al. 2022). Either way the
-    returned rows hold the known values exactly in the known dimensions.
+    returned rows hold the known values exactly in the known dimensions. Every predicted clean
+    row is clipped to the bounds, then ``step_rule`` takes the Gaussian dimensions one level
+    down.
 
     Args:
         schedule (VPSchedule):
             The noise schedule, on the sampling device.
         timesteps (numpy.ndarray):
             Reverse steps in decreasing order (see ``respaced_timesteps``).
+        step_rule (AncestralStep or DDIMStep or DPMSolverStep):
+            The step of the Gaussian dimensions (see ``steps``).
         velocity (torch.Tensor or None):
             Boolean mask of the dimensions where the denoiser predicts the velocity instead of
             the noise (see ``parameterization``). Defaults to ``None`` (noise everywhere).
         one_hot_blocks (OneHotBlocks or None):
             One-hot columns diffused by masking (see ``categorical``): they start hidden (known
             ones visible) and are revealed step by step, levels drawn from the denoiser's
-            logits; RePaint resampling then applies to the other dimensions only. Defaults to
-            ``None`` (every dimension Gaussian).
+            logits under the blocks' level policy; RePaint resampling then applies to the other
+            dimensions only. Defaults to ``None`` (every dimension Gaussian).
     """
 
-    def __init__(self, schedule, timesteps, velocity=None, one_hot_blocks=None):
+    def __init__(self, schedule, timesteps, step_rule, velocity=None, one_hot_blocks=None):
         self.schedule = schedule
         self.timesteps = timesteps
+        self.step_rule = step_rule
         self.velocity = velocity
         self.one_hot_blocks = one_hot_blocks
 
@@ -161,6 +139,7 @@ class AncestralSampler:
         if known is not None and not known[1].bool().any():
             known = None  # nothing is known: plain sampling, no wasted resampling
 
+        self.step_rule.reset()  # a rule with a history starts afresh with every call
         device = bounds[0].device
         x, hidden = self._initial_state(denoiser, num_rows, known, noise, device)
         blocks = self.one_hot_blocks
@@ -196,6 +175,8 @@ class AncestralSampler:
 
             if progress_bar is not None:
                 progress_bar.update(1)
+
+        self.step_rule.reset()
 
         # Cells still hidden after the last step are revealed one a row at a time, each given
         # the ones before it, at the last (least noisy) step.
@@ -246,7 +227,7 @@ class AncestralSampler:
         t = int(self.timesteps[0])
         batch_t = torch.full((num_rows,), t, device=x.device, dtype=torch.long)
         output = self._predict(denoiser, x, batch_t, known, t, guidance_scale, noise)
-        return torch.softmax(self.one_hot_blocks._block_logits(output), dim=2)
+        return torch.softmax(self.one_hot_blocks.block_logits(output), dim=2)
 
     def _initial_state(self, denoiser, num_rows, known, noise, device):
         # Pure noise, with every one-hot cell hidden but the known ones (masked diffusion).
@@ -315,123 +296,46 @@ class AncestralSampler:
         if previous_alpha_bar >= 1:
             return x0
 
-        return self._step(x, x0, alpha_bar, previous_alpha_bar, noise)
-
-    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
-        # Ancestral step (Algorithm 2) over the (possibly respaced) chain, written through the
-        # predicted clean row; without clipping its mean is exactly Algorithm 2's. The step's
-        # own beta is 1 - abar_t / abar_prev, which is beta_t itself when every step is taken.
-        alpha = alpha_bar / previous_alpha_bar
-        beta = 1 - alpha
-        mean = (
-            previous_alpha_bar.sqrt() * beta / (1 - alpha_bar) * x0
-            + alpha.sqrt() * (1 - previous_alpha_bar) / (1 - alpha_bar) * x
-        )
-        # The paper's variance beta_t (measured on Adult: the posterior variance scored lower).
-        return mean + beta.sqrt() * noise(x.shape)
+        return self.step_rule.step(x, x0, alpha_bar, previous_alpha_bar, noise)
 
 
-# Default noise share of DDIM steps (see DDIMSampler).
-DDIM_ETA = 0.3
-
-
-class DDIMSampler(AncestralSampler):
-    """DDIM steps (Song et al. 2021) for the Gaussian dimensions, masking for one-hot columns.
-
-    Same chain, conditioning, inpainting and one-hot reveals as :class:`AncestralSampler`; only
-    the step of the Gaussian dimensions differs: from the predicted clean row ``x0`` and the
-    noise it implies, ``x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev - sigma^2) eps +
-    sigma z``, with ``sigma`` a share ``eta`` of the posterior's standard deviation. It keeps
-    its accuracy with fewer steps than the paper's ancestral step, whose noise is larger.
-    ``eta=0`` (the deterministic path of the probability-flow ODE) gave the best Adult rows but
-    loosened a learned correlation (a toy pair with correlation 0.90: 0.82, against 0.86 for 50
-    ancestral steps), which a little noise corrects: ``eta=0.3`` matched the ancestral steps on
-    both with 30 steps instead of 50 (see ``benchmarks/results/speed/README.md``).
+class AncestralSampler(ReverseProcess):
+    """The reverse process with MissDiff's ancestral steps (``steps.AncestralStep``).
 
     Args:
         schedule, timesteps, velocity, one_hot_blocks:
-            As for :class:`AncestralSampler`.
+            As for :class:`ReverseProcess`.
+    """
+
+    def __init__(self, schedule, timesteps, velocity=None, one_hot_blocks=None):
+        super().__init__(schedule, timesteps, AncestralStep(), velocity, one_hot_blocks)
+
+
+class DDIMSampler(ReverseProcess):
+    """The reverse process with DDIM steps (``steps.DDIMStep``) for the Gaussian dimensions.
+
+    Args:
+        schedule, timesteps, velocity, one_hot_blocks:
+            As for :class:`ReverseProcess`.
         eta (float or None):
-            Share of the posterior's standard deviation added as fresh noise: 0 is
-            deterministic DDIM, 1 the ancestral step with the posterior variance. Defaults to
-            ``DDIM_ETA`` (0.3).
+            Share of the posterior's standard deviation added as fresh noise. Defaults to
+            ``steps.DDIM_ETA`` (0.3).
     """
 
     def __init__(self, schedule, timesteps, velocity=None, one_hot_blocks=None, eta=None):
-        super().__init__(schedule, timesteps, velocity, one_hot_blocks)
-        self.eta = DDIM_ETA if eta is None else float(eta)
-
-    def _noise_scales(self, alpha_bar, previous_alpha_bar):
-        # sigma (fresh noise) and the scale the implied noise keeps, sqrt(1 - abar_prev - sigma^2).
-        posterior_variance = (
-            (1 - previous_alpha_bar) / (1 - alpha_bar) * (1 - alpha_bar / previous_alpha_bar)
-        )
-        sigma = self.eta * posterior_variance.sqrt()
-        return sigma, (1 - previous_alpha_bar - sigma**2).clamp_min(0).sqrt()
-
-    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
-        # The noise the clipped clean row implies, so that clipping also steers the path.
-        implied_noise = (x - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
-        sigma, kept = self._noise_scales(alpha_bar, previous_alpha_bar)
-        step = previous_alpha_bar.sqrt() * x0 + kept * implied_noise
-        if self.eta:
-            step = step + sigma * noise(x.shape)
-
-        return step
+        super().__init__(schedule, timesteps, DDIMStep(eta), velocity, one_hot_blocks)
 
 
-def half_log_snr(alpha_bar):
-    """``lambda = log(sqrt(abar) / sqrt(1 - abar))``, the time variable of DPM-Solver."""
-    return 0.5 * torch.log(alpha_bar / (1 - alpha_bar))
-
-
-class DPMSolverSampler(DDIMSampler):
-    """DDIM steps with DPM-Solver++(2M)'s second-order correction (Lu et al. 2022).
-
-    A DDIM step treats the predicted clean row ``x0`` as constant over the step; the multistep
-    solver extrapolates it linearly in ``lambda = log(sqrt(abar) / sqrt(1 - abar))`` from the
-    estimate of the step before, ``D = x0 + (x0 - x0_before) * h / (2 h_before)``, and takes
-    the DDIM step with ``D`` in the place of ``x0`` (the implied noise still comes from
-    ``x0``). With ``eta=0`` this is DPM-Solver++(2M) exactly; the first step and the last one
-    (to the clean row) are plain DDIM steps. One-hot cells of masked diffusion are revealed as
-    by the other samplers. Around known cells with RePaint resampling, a repeated step reuses
-    the estimate of the last noisier step, not its own.
-
-    Measured on Adult (16,000 rows, 20% holes, two fits, six tables each;
-    ``benchmarks/results/speed``): 25 steps scored quality 0.977 against 0.975 for 30 plain DDIM
-    steps, at the same XGBoost accuracy and AUROC, in 85% of the time; 20 steps lost 0.002 of
-    XGBoost accuracy.
+class DPMSolverSampler(ReverseProcess):
+    """The reverse process with DPM-Solver++(2M) steps (``steps.DPMSolverStep``).
 
     Args:
         schedule, timesteps, velocity, one_hot_blocks, eta:
             As for :class:`DDIMSampler`.
     """
 
-    def sample(self, *args, **kwargs):
-        """Draw rows as :meth:`AncestralSampler.sample` does (same arguments)."""
-        # (abar, x0) of the latest step, and of the latest strictly noisier one.
-        self._latest = self._before = None
-        try:
-            return super().sample(*args, **kwargs)
-        finally:
-            self._latest = self._before = None
-
-    def _step(self, x, x0, alpha_bar, previous_alpha_bar, noise):
-        step = super()._step(x, x0, alpha_bar, previous_alpha_bar, noise)
-        if self._latest is not None and self._latest[0] != alpha_bar:
-            self._before = self._latest  # a new level: the last one becomes the history
-
-        self._latest = (alpha_bar, x0)
-        if self._before is None:
-            return step
-
-        before_alpha_bar, before_x0 = self._before
-        h = half_log_snr(previous_alpha_bar) - half_log_snr(alpha_bar)
-        h_before = half_log_snr(alpha_bar) - half_log_snr(before_alpha_bar)
-        # DDIM's weight on x0 with x held fixed (alpha_prev (1 - exp(-h)) when eta is 0).
-        _, kept = self._noise_scales(alpha_bar, previous_alpha_bar)
-        weight = previous_alpha_bar.sqrt() - kept * (alpha_bar / (1 - alpha_bar)).sqrt()
-        return step + weight * h / (2 * h_before) * (x0 - before_x0)
+    def __init__(self, schedule, timesteps, velocity=None, one_hot_blocks=None, eta=None):
+        super().__init__(schedule, timesteps, DPMSolverStep(eta), velocity, one_hot_blocks)
 
 
 # Reverse-diffusion samplers by the name users pass.

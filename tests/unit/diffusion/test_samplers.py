@@ -3,11 +3,10 @@ import pytest
 import torch
 
 from sdv_missdiff.diffusion.denoisers import MLPDenoiser
+from sdv_missdiff.diffusion.noise import CPUNoise
 from sdv_missdiff.diffusion.samplers import (
     SAMPLERS,
     AncestralSampler,
-    AntitheticNoise,
-    CPUNoise,
     DDIMSampler,
     DPMSolverSampler,
     value_bounds,
@@ -190,101 +189,6 @@ def test_masked_categorical_sampling_keeps_known_levels_and_draws_valid_one_hot_
     assert sorted(rows[1, 1:].tolist()) == [-1, -1, 1]
 
 
-class _ExactGaussianDenoiser(torch.nn.Module):
-    """The exact noise estimate for rows drawn from N(0, covariance)."""
-
-    def __init__(self, schedule, covariance):
-        super().__init__()
-        self.alpha_bars = schedule.alpha_bars.float()
-        self.covariance = covariance
-        self.layout = MLPDenoiser(len(covariance), hidden_dimensions=4, num_blocks=1).layout
-        self.conditional = False
-
-    def forward(self, x, t):
-        alpha_bar = self.alpha_bars[t[0]]
-        noisy_covariance = alpha_bar * self.covariance + (1 - alpha_bar) * torch.eye(2)
-        return (1 - alpha_bar).sqrt() * x @ torch.linalg.inv(noisy_covariance)
-
-
-def _correlated_rows(sampler_class, num_steps, **arguments):
-    schedule = VPSchedule(quadratic_betas(100))
-    timesteps = respaced_timesteps(schedule.last_informative_step(), num_steps)
-    denoiser = _ExactGaussianDenoiser(schedule, torch.tensor([[1.0, 0.9], [0.9, 1.0]]))
-    bounds = (torch.full((2,), -10.0), torch.full((2,), 10.0))
-    sampler = sampler_class(schedule, timesteps, **arguments)
-    return sampler.sample(denoiser, 20_000, bounds, _noise()).numpy()
-
-
-@pytest.mark.parametrize('eta', [0.0, 0.3, 1.0])
-def test_ddim_steps_with_an_exact_denoiser_keep_the_correlation_that_ancestral_steps_blur(eta):
-    # Run: 30 steps of each from the exact noise estimate of a pair with correlation 0.9.
-    ddim = _correlated_rows(DDIMSampler, 30, eta=eta)
-    ancestral = _correlated_rows(AncestralSampler, 30)
-
-    # Assert: DDIM keeps the correlation (and nearly the spread: the chain's 78 steps are
-    # coarse); the paper's ancestral variance blurs it (0.88).
-    assert np.corrcoef(ddim.T)[0, 1] == pytest.approx(0.9, abs=0.015)
-    assert ddim.std(0) == pytest.approx([1.0, 1.0], abs=0.1)
-    assert np.corrcoef(ancestral.T)[0, 1] < 0.89
-
-
-def test_ddim_eta_zero_draws_no_noise_after_the_start():
-    # Setup: the same starting noise, then different noise generators for the steps.
-    schedule = VPSchedule(quadratic_betas(100))
-    timesteps = respaced_timesteps(schedule.last_informative_step(), 10)
-    denoiser = _ExactGaussianDenoiser(schedule, torch.tensor([[1.0, 0.5], [0.5, 1.0]]))
-    bounds = (torch.full((2,), -10.0), torch.full((2,), 10.0))
-    start = torch.randn((100, 2), generator=torch.Generator().manual_seed(0))
-
-    rows = []
-    for seed, eta in ((1, 0.0), (2, 0.0), (1, 0.3), (2, 0.3)):
-        later = _noise(seed)
-        first = [True]
-
-        def draw(shape, later=later, first=first):
-            if first[0]:
-                first[0] = False
-                return start.clone()
-            return later(shape)
-
-        rows.append(DDIMSampler(schedule, timesteps, eta=eta).sample(denoiser, 100, bounds, draw))
-
-    # Assert: without noise the path is fixed by the start; with eta > 0 it is not.
-    torch.testing.assert_close(rows[0], rows[1])
-    assert not torch.allclose(rows[2], rows[3])
-
-
-def _deterministic_path(sampler_class, num_steps):
-    # Rows of the exact Gaussian chain from one fixed start, with no noise after it (eta 0).
-    return _correlated_rows(sampler_class, num_steps, eta=0.0)
-
-
-@pytest.mark.parametrize('num_steps', [10, 15])
-def test_dpm_solver_steps_follow_the_fine_path_more_closely_than_ddim_steps(num_steps):
-    # Setup: the path of all 78 steps of the chain, from the same start as the coarse paths.
-    fine = _deterministic_path(DDIMSampler, 78)
-
-    # Run
-    ddim = _deterministic_path(DDIMSampler, num_steps)
-    dpm = _deterministic_path(DPMSolverSampler, num_steps)
-
-    # Assert: the second-order correction lands nearer the fine path's end (10 steps: 0.086
-    # against 0.105 on average; 15 steps: 0.048 against 0.065).
-    assert np.abs(dpm - fine).mean() < 0.85 * np.abs(ddim - fine).mean()
-
-
-def test_dpm_solver_steps_keep_the_spread_that_coarse_ddim_steps_shrink():
-    # Run: 25 steps with the default noise share from the exact estimate of a pair (corr. 0.9).
-    dpm = _correlated_rows(DPMSolverSampler, 25)
-    ddim = _correlated_rows(DDIMSampler, 25)
-
-    # Assert: DPM-Solver++(2M) keeps the unit spread (1.014) and the correlation; DDIM's
-    # first-order steps shrink the spread (0.939).
-    assert dpm.std(0) == pytest.approx([1.0, 1.0], abs=0.03)
-    assert ddim.std(0).max() < 0.95
-    assert np.corrcoef(dpm.T)[0, 1] == pytest.approx(0.9, abs=0.015)
-
-
 def test_dpm_solver_resampled_steps_keep_known_cells_and_call_count():
     # Setup: RePaint repeats a step at the same level; the correction must not treat the
     # repeat's own estimate as an earlier, noisier one (a division by a zero step).
@@ -310,55 +214,3 @@ def test_sampler_by_name():
         'ddim': DDIMSampler,
         'dpm++2m': DPMSolverSampler,
     }
-
-
-def test_antithetic_noise_pairs_neighbouring_rows_with_opposite_draws():
-    # Setup
-    noise = AntitheticNoise(torch.Generator().manual_seed(0), torch.device('cpu'))
-
-    # Run
-    even = noise((6, 4))
-    odd = noise((5, 4))
-    again = AntitheticNoise(torch.Generator().manual_seed(0), torch.device('cpu'))((6, 4))
-
-    # Assert
-    assert even.shape == (6, 4)
-    assert odd.shape == (5, 4)
-    torch.testing.assert_close(even[1::2], -even[0::2])
-    torch.testing.assert_close(odd[1:4:2], -odd[0:4:2])
-    assert not torch.equal(odd[4], -odd[3])  # the odd last row has a draw of its own
-    assert torch.equal(even, again)
-
-
-def test_antithetic_noise_is_standard_normal_row_by_row():
-    # Setup
-    noise = AntitheticNoise(torch.Generator().manual_seed(1), torch.device('cpu'))
-
-    # Run
-    draws = noise((20_000, 3))
-
-    # Assert: each row on its own is an ordinary draw.
-    assert abs(float(draws[0::2].mean())) < 0.02
-    assert abs(float(draws[0::2].std()) - 1) < 0.02
-    assert abs(float(draws[1::2].std()) - 1) < 0.02
-
-
-def test_antithetic_pairs_of_an_exact_gaussian_chain_average_to_its_mean():
-    # Setup: with the exact noise estimate of N(0, covariance), a row is linear in its noise,
-    # so the two rows of an antithetic pair mirror each other around the mean, 0.
-    schedule = VPSchedule(quadratic_betas(100))
-    timesteps = respaced_timesteps(schedule.last_informative_step(), 10)
-    denoiser = _ExactGaussianDenoiser(schedule, torch.tensor([[1.0, 0.9], [0.9, 1.0]]))
-    bounds = (torch.full((2,), -10.0), torch.full((2,), 10.0))
-    sampler = AncestralSampler(schedule, timesteps)
-
-    # Run
-    paired = sampler.sample(
-        denoiser, 2_000, bounds, AntitheticNoise(torch.Generator().manual_seed(0), 'cpu')
-    )
-    independent = sampler.sample(denoiser, 2_000, bounds, _noise())
-
-    # Assert
-    assert paired.std(0).tolist() == pytest.approx(independent.std(0).tolist(), rel=0.1)
-    assert float((paired[0::2] + paired[1::2]).abs().max()) < 1e-4
-    assert float((independent[0::2] + independent[1::2]).std()) > 0.5
