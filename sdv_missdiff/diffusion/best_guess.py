@@ -21,8 +21,10 @@ def most_likely_levels(
             The network to sample with.
         noise (CPUNoise):
             Gaussian draws.
-        known_values, known_mask (numpy.ndarray):
-            Encoded values and 1 where known, shape (rows, dimensions).
+        known_values (numpy.ndarray):
+            Encoded values, shape (rows, dimensions).
+        known_mask (numpy.ndarray):
+            1 where ``known_values`` holds a known value.
         num_passes (int):
             Denoiser calls whose probabilities are averaged.
         batch_size (int):

@@ -94,8 +94,10 @@ def sample_on_ranks(sample_here, num_rows, generator, known_values=None, known_m
             Rows of the whole call.
         generator (torch.Generator or None):
             The model's sampling generator.
-        known_values, known_mask (numpy.ndarray or None):
-            Known cells of every row of the call. Default to ``None``.
+        known_values (numpy.ndarray or None):
+            Known values of every row of the call. Defaults to ``None``.
+        known_mask (numpy.ndarray or None):
+            1 where ``known_values`` holds a known value. Defaults to ``None``.
 
     Returns:
         numpy.ndarray:

@@ -42,8 +42,10 @@ def generate_rows(
             Gaussian and uniform draws.
         bounds (tuple[torch.Tensor, torch.Tensor]):
             Range of each dimension.
-        known_values, known_mask (numpy.ndarray or None):
-            Known cells of every row. Default to ``None``.
+        known_values (numpy.ndarray or None):
+            Known values of every row. Defaults to ``None``.
+        known_mask (numpy.ndarray or None):
+            1 where ``known_values`` holds a known value. Defaults to ``None``.
         batch_size (int):
             Rows at once. Defaults to 4,096.
         num_resamples (int):

@@ -269,8 +269,12 @@ class MaskedDiffusionModel:
 
     # -- sampling -------------------------------------------------------------------------
     def set_random_state(self, random_state):
-        """Seed sampling: a seed, a ``(RandomState, torch.Generator)`` pair as SDV passes it, or
-        ``None`` for fresh randomness.
+        """Seed sampling.
+
+        Args:
+            random_state (int, tuple or None):
+                A seed, a ``(RandomState, torch.Generator)`` pair as SDV passes it, or ``None``
+                for fresh randomness.
         """
         if random_state is None:
             self._generator = None
@@ -314,8 +318,10 @@ class MaskedDiffusionModel:
         Args:
             num_rows (int):
                 Number of rows.
-            known_values, known_mask (numpy.ndarray or None):
-                Encoded values to hold fixed and 1 where they are known. Default to ``None``.
+            known_values (numpy.ndarray or None):
+                Encoded values to hold fixed, shape (rows, dimensions). Defaults to ``None``.
+            known_mask (numpy.ndarray or None):
+                1 where ``known_values`` holds a known value. Defaults to ``None``.
             batch_size (int or None):
                 Rows at once; ``None``: 4,096 on a CPU, 20,000 on a GPU. Defaults to ``None``.
             num_resamples (int):
@@ -404,8 +410,10 @@ class MaskedDiffusionModel:
         See ``best_guess.most_likely_levels``; needs ``guesses_levels``.
 
         Args:
-            known_values, known_mask (numpy.ndarray):
-                Encoded values and 1 where known.
+            known_values (numpy.ndarray):
+                Encoded values, shape (rows, dimensions).
+            known_mask (numpy.ndarray):
+                1 where ``known_values`` holds a known value.
             num_passes (int):
                 Denoiser calls whose level probabilities are averaged. Defaults to 4.
             batch_size (int or None):

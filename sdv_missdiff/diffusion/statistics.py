@@ -91,8 +91,10 @@ def fit_statistics(
     """The statistics of the training rows ``values`` (0 where missing) and ``observed``.
 
     Args:
-        values, observed (torch.Tensor):
-            Encoded rows and their observation mask, on the device.
+        values (torch.Tensor):
+            Encoded rows, 0 where missing, on the device.
+        observed (torch.Tensor):
+            Their observation mask.
         layout (ColumnLayout):
             The column structure.
         column_index (numpy.ndarray):
@@ -101,8 +103,13 @@ def fit_statistics(
             The model's options (``prediction_target``, ``pair_cutoff``).
         blocks (OneHotBlocks or None):
             The masked one-hot columns.
-        dimension_weights, hole_levels, indicated_by (numpy.ndarray or None):
-            As :meth:`MaskedDiffusionModel.fit` takes them. Default to ``None``.
+        dimension_weights (numpy.ndarray or None):
+            Loss weight of each dimension. Defaults to ``None``.
+        hole_levels (numpy.ndarray or None):
+            The levels that stand for a column's hole. Defaults to ``None``.
+        indicated_by (numpy.ndarray or None):
+            The indicator level of each dimension whose holes an indicator learns, -1
+            elsewhere. Defaults to ``None``.
 
     Returns:
         FittedStatistics:

@@ -22,6 +22,7 @@ class WithoutLevels(torch.nn.Module):
         self.conditional = denoiser.conditional
 
     def forward(self, x, t, known_mask=None):
+        """The wrapped denoiser's output, the excluded levels' logits at -1e4."""
         if known_mask is None:
             output = self.denoiser(x, t)
         else:
@@ -41,6 +42,7 @@ class InBfloat16(torch.nn.Module):
         self.conditional = denoiser.conditional
 
     def forward(self, *args, **kwargs):
+        """The wrapped denoiser's output, computed under bfloat16 autocast, as float32."""
         with torch.autocast(self.device_type, dtype=torch.bfloat16):
             return self.denoiser(*args, **kwargs).float()
 

@@ -243,8 +243,9 @@ def test_plugs_into_the_diffusion_model():
     model = MaskedDiffusionModel(
         denoiser='column_attention',
         epochs=2,
-        hidden_dimensions=16,
-        num_blocks=1,
+        denoiser_width=16,
+        denoiser_blocks=1,
+        periodic_embedding=0,
         num_timesteps=10,
         conditional_share=0.5,
         categorical_diffusion='masked',
