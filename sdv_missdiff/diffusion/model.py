@@ -7,8 +7,6 @@ a row around some of its observed columns, and so samples, conditions and impute
 network. The options are declared in ``options``; this module ties the parts together.
 """
 
-import copy
-
 import numpy as np
 import torch
 
@@ -18,14 +16,14 @@ from sdv_missdiff.diffusion.best_guess import most_likely_levels
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
 from sdv_missdiff.diffusion.distributed import agree_on_seed, sample_on_ranks
+from sdv_missdiff.diffusion.fitting import train
 from sdv_missdiff.diffusion.generation import generate_rows
 from sdv_missdiff.diffusion.level_rules import level_floors
-from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.options import ModelOptions
-from sdv_missdiff.diffusion.samplers import SAMPLERS, TABLE_CHUNK_ROWS, AntitheticNoise, CPUNoise
+from sdv_missdiff.diffusion.samplers import SAMPLERS, AntitheticNoise, CPUNoise
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
-from sdv_missdiff.diffusion.statistics import fit_statistics
-from sdv_missdiff.diffusion.training import Trainer, training_device
+from sdv_missdiff.diffusion.statistics import fit_statistics, zero_where_missing
+from sdv_missdiff.diffusion.training import training_device
 from sdv_missdiff.diffusion.wrappers import samples_in_bfloat16, sampling_denoiser
 
 # Rows generated at once when ``batch_size`` is None: chunks of a few thousand rows keep a CPU's
@@ -33,17 +31,6 @@ from sdv_missdiff.diffusion.wrappers import samples_in_bfloat16, sampling_denois
 SAMPLING_BATCH_ROWS = {'cpu': 4_096, 'accelerator': 20_000}
 # Reverse steps of each sampler when ``sampling_steps`` is None.
 DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30, 'dpm++2m': 25}
-
-
-def _zero_where_missing(values, observed):
-    # The paper's fill, 0 in every missing dimension (NaN too), read by chunks of rows so that a
-    # table already holding 0 there is trained on without a filled copy of it.
-    for start in range(0, len(values), TABLE_CHUNK_ROWS):
-        rows = slice(start, start + TABLE_CHUNK_ROWS)
-        if (values[rows] * (1 - observed[rows]) != 0).any():
-            return torch.where(observed.bool(), values, 0.0)
-
-    return values
 
 
 class MaskedDiffusionModel:
@@ -147,8 +134,8 @@ class MaskedDiffusionModel:
             observed (numpy.ndarray):
                 Observation mask of the same shape.
             seed (int or None):
-                Seed of initialisation, batching and noise. ``None`` draws one from torch's
-                global generator, so ``torch.manual_seed`` makes fits repeatable.
+                Seed of initialisation, batching and noise; ``None`` draws one from torch's
+                global generator. Defaults to ``None``.
             dimension_weights (numpy.ndarray or None):
                 Loss weight of each dimension. Defaults to ``None`` (all 1).
             column_index (numpy.ndarray or None):
@@ -156,22 +143,17 @@ class MaskedDiffusionModel:
             column_kinds (list[str] or None):
                 How each column is encoded (``denoisers.COLUMN_KINDS``). Defaults to ``None``.
             hole_draw_columns (list[int] or None):
-                Columns whose holes the denoiser sees as a cell drawn from the column's
-                observed cells, never scored (``ObservedCellDraws``). Defaults to ``None``.
+                Columns whose holes are shown as a cell drawn from the column's observed cells
+                (``ObservedCellDraws``). Defaults to ``None``.
             hole_levels (numpy.ndarray or None):
-                Boolean over the dimensions: the levels that stand for a column's hole; the
-                structural ones are drawn again given each sampled row (``hole_redraw``).
-                Defaults to ``None``.
+                The levels that stand for a column's hole; the structural ones are drawn again
+                given each sampled row (``hole_redraw``). Defaults to ``None``.
             indicated_by (numpy.ndarray or None):
-                For a dimension whose holes an indicator column learns, the dimension of the
-                indicator's "missing" level; -1 elsewhere. Defaults to ``None``.
+                The indicator level of each dimension whose holes an indicator column learns, -1
+                elsewhere. Defaults to ``None``.
             learns_holes (bool):
                 Whether the rows carry learned holes (``sampler='auto'`` then takes ancestral
                 steps). Defaults to ``False``.
-
-        Raises:
-            TrainingDivergedError:
-                If an epoch loss is NaN or infinite, or explodes.
         """
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)).item())
@@ -204,7 +186,7 @@ class MaskedDiffusionModel:
 
         m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
-        x_all = _zero_where_missing(x_all, m_all)
+        x_all = zero_where_missing(x_all, m_all)
         blocks = self._one_hot_blocks()
         self.fitted = fit_statistics(
             x_all,
@@ -217,55 +199,7 @@ class MaskedDiffusionModel:
             hole_levels,
             indicated_by,
         )
-        self._train(x_all, m_all, seed, blocks, hole_draw_columns)
-
-    def _train(self, values, observed, seed, blocks, hole_draw_columns):
-        training = self.options.training
-        generator = torch.Generator(device=self.device).manual_seed(seed)
-        rows, validation = self._held_out(values, observed, seed)
-        hole_draws = None
-        if hole_draw_columns:
-            hole_draws = ObservedCellDraws(*rows, self.fitted.column_index, hole_draw_columns)
-
-        objective = MaskedDenoisingObjective(
-            self.schedule,
-            self.last_timestep,
-            self.fitted.column_index,
-            training.conditional_share,
-            self.fitted.dimension_weights,
-            self.fitted.velocity,
-            blocks,
-            show_missing=training.show_missing,
-            hole_draws=hole_draws,
-            timestep_emphasis=training.timestep_emphasis,
-            categorical_weight=training.categorical_weight,
-        )
-        trainer = Trainer(
-            self.epochs,
-            training.batch_size,
-            training.learning_rate,
-            weight_decay=training.weight_decay,
-            ema_decay=training.ema_decay,
-            patience=training.patience,
-            verbose=self.verbose,
-        )
-        self.denoiser, self.loss_values = trainer.fit(
-            self.denoiser, objective, *rows, generator, validation=validation
-        )
-        self.stopped_epoch = trainer.stopped_epoch
-        self.validation_loss_values = trainer.validation_loss_values
-
-    def _held_out(self, values, observed, seed):
-        # A seeded random share of the rows for the validation loss (at least one row each).
-        share = self.options.training.validation_share
-        if not share or len(values) < 2:
-            return (values, observed), None
-
-        num_held_out = min(max(int(round(share * len(values))), 1), len(values) - 1)
-        order = torch.randperm(len(values), generator=torch.Generator().manual_seed(seed))
-        order = order.to(values.device)
-        held_out, kept = order[:num_held_out], order[num_held_out:]
-        return (values[kept], observed[kept]), (values[held_out], observed[held_out])
+        train(self, x_all, m_all, seed, blocks, hole_draw_columns)
 
     # -- sampling -------------------------------------------------------------------------
     def set_random_state(self, random_state):
@@ -325,8 +259,7 @@ class MaskedDiffusionModel:
             batch_size (int or None):
                 Rows at once; ``None``: 4,096 on a CPU, 20,000 on a GPU. Defaults to ``None``.
             num_resamples (int):
-                RePaint resampling (Lugmayr et al. 2022) around known cells: each reverse step
-                is taken this many times. Defaults to 1.
+                RePaint's ``r`` around known cells. Defaults to 1.
             guidance_scale (float):
                 Classifier-free guidance weight of a conditional model. Defaults to 0.
             show_progress_bar (bool):
@@ -334,10 +267,10 @@ class MaskedDiffusionModel:
             sampling_steps (int or None):
                 Reverse steps of this call. Defaults to ``None`` (the option's).
             excluded_dimensions (numpy.ndarray or None):
-                One-hot dimensions whose level no generated cell may take. Defaults to ``None``.
+                One-hot dimensions no generated cell may take. Defaults to ``None``.
             antithetic (bool):
-                Give rows ``2i`` and ``2i + 1`` opposite Gaussian noise, for pooling two draws of
-                a row (``AntitheticNoise``). Defaults to ``False``.
+                Opposite Gaussian noise for rows ``2i`` and ``2i + 1`` (``AntitheticNoise``).
+                Defaults to ``False``.
 
         Returns:
             numpy.ndarray:
@@ -407,26 +340,14 @@ class MaskedDiffusionModel:
     ):
         """Rows whose unknown one-hot cells hold their most likely level given the known cells.
 
-        See ``best_guess.most_likely_levels``; needs ``guesses_levels``.
-
-        Args:
-            known_values (numpy.ndarray):
-                Encoded values, shape (rows, dimensions).
-            known_mask (numpy.ndarray):
-                1 where ``known_values`` holds a known value.
-            num_passes (int):
-                Denoiser calls whose level probabilities are averaged. Defaults to 4.
-            batch_size (int or None):
-                Rows at once. Defaults to ``None`` (as :meth:`sample`).
-            guidance_scale (float):
-                Classifier-free guidance weight. Defaults to 0.
-            excluded_dimensions (numpy.ndarray or None):
-                One-hot dimensions no unknown cell may take. Defaults to ``None``.
+        Takes the arguments of ``best_guess.most_likely_levels`` (``num_passes`` defaults to 4,
+        ``batch_size`` to :meth:`sample`'s, ``guidance_scale`` to 0) and
+        ``excluded_dimensions``, one-hot dimensions no unknown cell may take.
 
         Raises:
             ValueError:
                 If the model is not conditional or has no masked one-hot blocks.
-        """
+        """  # noqa: D417
         check_integer('num_passes', num_passes, error=ValueError)
         if not self.guesses_levels:
             raise ValueError(
@@ -454,31 +375,8 @@ class MaskedDiffusionModel:
     # -- pickling -------------------------------------------------------------------------
     def __getstate__(self):
         """Move everything to the CPU so a GPU-fitted model loads on a CPU-only machine."""
-        state = self.__dict__.copy()
-        if self.denoiser is not None:
-            state['denoiser'] = copy.deepcopy(self.denoiser).to('cpu')
-
-        state['schedule'] = copy.copy(self.schedule).to('cpu')
-        state['fitted'] = None if self.fitted is None else self.fitted.to('cpu')
-        state['device'] = torch.device('cpu')
-        state['_generator'] = None
-        state['_generator_state'] = None if self._generator is None else self._generator.get_state()
-        return state
+        return pickle_format.state_on_cpu(self)
 
     def __setstate__(self, state):
         """Restore on the best device available here, upgrading an older format first."""
-        state = pickle_format.upgrade(state)
-        generator_state = state.pop('_generator_state', None)
-        self.__dict__.update(state)
-        self.device = training_device(self.enable_gpu)
-        self.schedule.to(self.device)
-        if self.denoiser is not None:
-            self.denoiser.to(self.device)
-
-        if self.fitted is not None:
-            self.fitted = self.fitted.to(self.device)
-
-        self._generator = None
-        if generator_state is not None:
-            self._generator = torch.Generator(device='cpu')
-            self._generator.set_state(generator_state)
+        pickle_format.restore(self, state)

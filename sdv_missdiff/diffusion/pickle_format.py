@@ -6,8 +6,13 @@ model, and an option added later was missing from models saved before it. ``upgr
 a state into today's, with each missing option at the value the model sampled with then.
 """
 
+import copy
+
+import torch
+
 from sdv_missdiff.diffusion.options import ModelOptions
 from sdv_missdiff.diffusion.statistics import FittedStatistics, structural_holes_of_before
+from sdv_missdiff.diffusion.training import training_device
 
 FORMAT_VERSION = 2
 
@@ -94,3 +99,36 @@ def upgrade(state):
         upgraded['_generator_state'] = old['_generator_state']
 
     return upgraded
+
+
+def state_on_cpu(model):
+    """The ``__dict__`` to pickle ``model`` with, every tensor on the CPU."""
+    state = model.__dict__.copy()
+    if model.denoiser is not None:
+        state['denoiser'] = copy.deepcopy(model.denoiser).to('cpu')
+
+    state['schedule'] = copy.copy(model.schedule).to('cpu')
+    state['fitted'] = None if model.fitted is None else model.fitted.to('cpu')
+    state['device'] = torch.device('cpu')
+    generator = state.pop('_generator')
+    state['_generator_state'] = None if generator is None else generator.get_state()
+    return state
+
+
+def restore(model, state):
+    """Set ``model`` to a pickled ``state`` (upgraded first), on the best device here."""
+    state = upgrade(state)
+    generator_state = state.pop('_generator_state', None)
+    model.__dict__.update(state)
+    model.device = training_device(model.enable_gpu)
+    model.schedule.to(model.device)
+    if model.denoiser is not None:
+        model.denoiser.to(model.device)
+
+    if model.fitted is not None:
+        model.fitted = model.fitted.to(model.device)
+
+    model._generator = None
+    if generator_state is not None:
+        model._generator = torch.Generator(device='cpu')
+        model._generator.set_state(generator_state)

@@ -13,7 +13,7 @@ import torch
 
 from sdv_missdiff.diffusion.level_rules import pairs_ruled_out
 from sdv_missdiff.diffusion.parameterization import velocity_dimensions
-from sdv_missdiff.diffusion.samplers import value_bounds
+from sdv_missdiff.diffusion.samplers import TABLE_CHUNK_ROWS, value_bounds
 
 # A hole level is structural, and drawn again given the finished row, when a pair ruled out at
 # this cutoff ties it to another column (Adult's missing workclass and occupation). The redraw
@@ -64,6 +64,18 @@ class FittedStatistics:
             for value in [getattr(self, field.name)]
         }
         return FittedStatistics(**moved)
+
+
+def zero_where_missing(values, observed):
+    """``values`` with 0 in every missing dimension (NaN too), copied only where needed."""
+    # The paper's fill, 0 in every missing dimension (NaN too), read by chunks of rows so that a
+    # table already holding 0 there is trained on without a filled copy of it.
+    for start in range(0, len(values), TABLE_CHUNK_ROWS):
+        rows = slice(start, start + TABLE_CHUNK_ROWS)
+        if (values[rows] * (1 - observed[rows]) != 0).any():
+            return torch.where(observed.bool(), values, 0.0)
+
+    return values
 
 
 def _structural_holes(hole_levels, excluded_pairs):

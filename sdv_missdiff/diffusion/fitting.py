@@ -1,0 +1,76 @@
+"""Training of a model's denoiser: the held-out rows, the masked objective and the trainer."""
+
+import torch
+
+from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
+from sdv_missdiff.diffusion.training import Trainer
+
+
+def held_out(values, observed, share, seed):
+    """A seeded random ``share`` of the rows for the validation loss (at least one row each).
+
+    Returns:
+        tuple:
+            ``(values, observed)`` to train on, and the held-out pair or ``None``.
+    """
+    if not share or len(values) < 2:
+        return (values, observed), None
+
+    num_held_out = min(max(int(round(share * len(values))), 1), len(values) - 1)
+    order = torch.randperm(len(values), generator=torch.Generator().manual_seed(seed))
+    order = order.to(values.device)
+    held, kept = order[:num_held_out], order[num_held_out:]
+    return (values[kept], observed[kept]), (values[held], observed[held])
+
+
+def train(model, values, observed, seed, blocks, hole_draw_columns):
+    """Train ``model.denoiser`` on the rows and store its losses on the model.
+
+    Args:
+        model (MaskedDiffusionModel):
+            The model, its denoiser built and its statistics fitted.
+        values (torch.Tensor):
+            Encoded rows, 0 where missing.
+        observed (torch.Tensor):
+            Their observation mask.
+        seed (int):
+            Seed of the held-out rows, batching and noise.
+        blocks (OneHotBlocks or None):
+            The masked one-hot columns.
+        hole_draw_columns (list[int] or None):
+            Columns whose holes are drawn from their observed cells (``ObservedCellDraws``).
+    """
+    training, fitted = model.options.training, model.fitted
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    rows, validation = held_out(values, observed, training.validation_share, seed)
+    hole_draws = None
+    if hole_draw_columns:
+        hole_draws = ObservedCellDraws(*rows, fitted.column_index, hole_draw_columns)
+
+    objective = MaskedDenoisingObjective(
+        model.schedule,
+        model.last_timestep,
+        fitted.column_index,
+        training.conditional_share,
+        fitted.dimension_weights,
+        fitted.velocity,
+        blocks,
+        show_missing=training.show_missing,
+        hole_draws=hole_draws,
+        timestep_emphasis=training.timestep_emphasis,
+        categorical_weight=training.categorical_weight,
+    )
+    trainer = Trainer(
+        model.epochs,
+        training.batch_size,
+        training.learning_rate,
+        weight_decay=training.weight_decay,
+        ema_decay=training.ema_decay,
+        patience=training.patience,
+        verbose=model.verbose,
+    )
+    model.denoiser, model.loss_values = trainer.fit(
+        model.denoiser, objective, *rows, generator, validation=validation
+    )
+    model.stopped_epoch = trainer.stopped_epoch
+    model.validation_loss_values = trainer.validation_loss_values
