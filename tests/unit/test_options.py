@@ -1,0 +1,55 @@
+import pathlib
+
+import pytest
+
+from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.options import MissDiffOptions, OptionError, reference_page
+from sdv_missdiff.synthesizer import MissDiffSynthesizer
+from tests.tables import dependent_table_metadata
+
+DOCS = pathlib.Path(__file__).parents[2] / 'docs' / 'options.md'
+
+
+def test_the_reference_page_is_written_from_the_declarations():
+    assert DOCS.read_text() == reference_page(), (
+        'run: python -m sdv_missdiff.options > docs/options.md'
+    )
+
+
+def test_every_option_has_one_default_read_by_both_layers():
+    # Setup
+    synthesizer = MissDiffSynthesizer(dependent_table_metadata())
+
+    # Run
+    parameters = synthesizer.get_parameters()
+
+    # Assert: the arguments and model_options together are every option, at its one default.
+    in_force = {**parameters['model_options']}
+    in_force.update({name: parameters[name] for name in ('epochs', 'batch_size', 'learning_rate')})
+    in_force['max_one_hot_levels'] = parameters['max_one_hot_levels']
+    assert in_force == MissDiffOptions().flat()
+
+
+def test_model_options_are_checked_and_named():
+    with pytest.raises(MissDiffInputError, match=r"Unknown option\(s\) \['denoiser_depth'\]"):
+        MissDiffSynthesizer(dependent_table_metadata(), model_options={'denoiser_depth': 3})
+    with pytest.raises(MissDiffInputError, match="'level_cutoff'"):
+        MissDiffSynthesizer(dependent_table_metadata(), model_options={'level_cutoff': 1.0})
+    with pytest.raises(MissDiffInputError, match='arguments of MissDiffSynthesizer'):
+        MissDiffSynthesizer(dependent_table_metadata(), model_options={'epochs': 3})
+    with pytest.raises(OptionError, match="'sampling_steps' \\(200\\) cannot exceed"):
+        MissDiffOptions.from_flat({'sampling_steps': 200})
+
+
+def test_sampling_options_change_without_a_refit():
+    # Setup
+    synthesizer = MissDiffSynthesizer(dependent_table_metadata())
+
+    # Run
+    synthesizer.set_sampling_options(sampler='ddim', sampling_steps=12)
+
+    # Assert
+    assert synthesizer.get_parameters()['model_options']['sampler'] == 'ddim'
+    assert synthesizer.options.sampling.sampling_steps == 12
+    with pytest.raises(MissDiffInputError, match='not sampling options'):
+        synthesizer.set_sampling_options(epochs=3)
