@@ -12,6 +12,8 @@ from the denoiser's softmax, so every level decision is a draw from a learned co
 
 import torch
 
+from sdv_missdiff.diffusion.level_rules import LevelPolicy
+
 # How the cells of one-hot columns are diffused, by the name users pass.
 CATEGORICAL_DIFFUSIONS = ('gaussian', 'masked')
 
@@ -19,20 +21,20 @@ CATEGORICAL_DIFFUSIONS = ('gaussian', 'masked')
 class OneHotBlocks:
     """The one-hot columns of a layout, for masking, scoring and revealing their cells.
 
+    The blocks know where each cell's levels sit; which levels a revealed cell may take, and how
+    one is drawn, is their ``policy``'s (``level_rules.LevelPolicy``).
+
     Args:
         layout (ColumnLayout):
             The column structure of a row.
         device (torch.device):
             Where the rows live.
         floors (torch.Tensor or None):
-            Probability below which a level is not drawn when a cell is revealed, (blocks,
-            widest level count) (see ``level_rules.level_floors``); the most likely level is
-            always kept.
+            Floors of the levels, handed to the policy (see ``level_rules.level_floors``).
             Defaults to ``None`` (every level drawn at its probability).
         excluded_pairs (torch.Tensor or None):
-            ``(2, pairs)`` dimensions: a cell is not drawn at the level of row 1 while the row
-            shows the level of row 0 (see ``level_rules.pairs_ruled_out``), unless every level
-            of the cell is excluded. Defaults to ``None`` (no pair excluded).
+            Ruled-out pairs of levels, handed to the policy (see
+            ``level_rules.pairs_ruled_out``). Defaults to ``None`` (no pair excluded).
     """
 
     def __init__(self, layout, device, floors=None, excluded_pairs=None):
@@ -63,29 +65,16 @@ class OneHotBlocks:
         self._gather = gather.to(device)
         self._padding = padding.to(device)
         self._first = torch.tensor([span.start for span in self.spans], dtype=torch.long).to(device)
-        self.floors = None if floors is None else floors.to(device)
-        self.excluded_pairs = None
-        if excluded_pairs is not None and excluded_pairs.shape[1]:
-            self.excluded_pairs = excluded_pairs.to(device)
-            # The level slots (block x widest level count, flat) of the one-hot dimensions, and
-            # which slots each slot's level rules out: looking up the levels a row shows costs
-            # shown levels x levels of the cell, whatever the number of pairs.
-            slots = self._gather.numel()
-            valid = ~self._padding
-            self._slot_of = torch.zeros(layout.num_dimensions, dtype=torch.long, device=device)
-            self._slot_of[self._gather[valid]] = torch.arange(slots, device=device)[valid.flatten()]
-            self._rules = torch.zeros((slots, slots), dtype=torch.bool, device=device)
-            source, target = self.excluded_pairs
-            self._rules[self._slot_of[source], self._slot_of[target]] = True
+        self.policy = LevelPolicy(self, floors, excluded_pairs)
 
-    def _shown_levels(self, rows, shown):
-        # (row, slot) of every level shown: +1 in a one-hot dimension (a hidden cell is zeros).
-        visible = (rows > 0) & self.dimensions
-        if shown is not None:
-            visible &= shown > 0
+    @property
+    def floors(self):
+        """torch.Tensor or None: The policy's floors (read by tests of the model)."""
+        return self.policy.floors
 
-        row, dimension = torch.nonzero(visible, as_tuple=True)
-        return row, self._slot_of[dimension]
+    def excluded_levels(self, rows, shown=None, block=None):
+        """The policy's ``ruled_out``: kept until ``best_guess`` calls ``most_likely_rows``."""
+        return self.policy.ruled_out(rows, shown, block)
 
     @property
     def level_dimensions(self):
@@ -161,54 +150,6 @@ class OneHotBlocks:
 
         return frequencies
 
-    def excluded_levels(self, rows, shown=None, block=None):
-        """Which levels of each cell the levels shown in ``rows`` rule out.
-
-        Args:
-            rows (torch.Tensor):
-                Rows; a one-hot cell shows its level where its block holds +1 (a hidden cell
-                is a block of zeros).
-            shown (torch.Tensor or None):
-                (rows, dimensions) mask of the dimensions to read (known cells); ``None``
-                reads every visible cell. Defaults to ``None``.
-            block (torch.Tensor or None):
-                One block per row, to answer for that cell only. Defaults to ``None`` (every
-                cell).
-
-        Returns:
-            torch.Tensor or None:
-                Boolean (rows, blocks, widest level count), or (rows, widest level count) for
-                one block per row; a cell none of whose levels is left keeps them all. ``None``
-                without excluded pairs.
-        """
-        if self.excluded_pairs is None:
-            return None
-
-        row, slot = self._shown_levels(rows, shown)
-        num_blocks, widest = self._padding.shape
-        if block is None:
-            # A row shows at most one level a column: one pass per column, rows x slots each.
-            sources = torch.full((len(rows), num_blocks), -1, device=rows.device)
-            sources[row, slot // widest] = slot
-            excluded = torch.zeros((len(rows), num_blocks * widest), dtype=torch.bool)
-            excluded = excluded.to(rows.device)
-            for column in range(num_blocks):
-                showing = sources[:, column] >= 0
-                excluded[showing] |= self._rules[sources[showing, column]]
-
-            padding = self._padding
-            excluded = excluded.view(len(rows), num_blocks, widest) & ~padding
-        else:
-            # The cell's levels are contiguous slots of each rule row.
-            rules = self._rules.view(len(self._rules), num_blocks, widest)
-            ruled_out = rules[slot, block[row]].to(torch.float32)
-            excluded = torch.zeros((len(rows), widest), device=rows.device)
-            padding = self._padding[block]
-            excluded = (excluded.index_add_(0, row, ruled_out) > 0) & ~padding
-
-        left = (~excluded & ~padding).any(dim=-1, keepdim=True)
-        return excluded & left
-
     def spread(self, cells):
         """Spread a ``(rows, blocks)`` flag onto a ``(rows, dimensions)`` mask (other dims 0)."""
         return (cells.to(self._owner.dtype) @ self._owner).to(cells.dtype)
@@ -268,35 +209,37 @@ class OneHotBlocks:
         # for a later step, where they are drawn given this one.
         priority = torch.where(revealed, uniform(hidden.shape), -1.0)
         first = priority.argmax(dim=1)
-        rows = torch.nonzero(revealed.gather(1, first.unsqueeze(1)).squeeze(1)).squeeze(1)
-        block = first[rows]
-        # Only the chosen cell of each row is drawn: its level from its softmax (Gumbel-max).
-        dims = self._gather[block]
-        padding = self._padding[block]
-        logits = output[rows.unsqueeze(1), dims].masked_fill(padding, -torch.inf)
-        if self.excluded_pairs is not None:
-            logits = logits.masked_fill(self.excluded_levels(x[rows], block=block), -torch.inf)
-
-        if self.floors is not None:
-            logits = self.drop_below_floors(logits, block)
-
-        gumbel = -torch.log(-torch.log(uniform(dims.shape)))
-        levels = (logits + gumbel).argmax(dim=1, keepdim=True)
-        one_hot = torch.full(dims.shape, -1.0, dtype=x.dtype, device=x.device)
-        one_hot = one_hot.scatter(1, levels, 1.0)
-        valid = ~padding
-        x = x.clone()
-        x[rows.unsqueeze(1).expand_as(dims)[valid], dims[valid]] = one_hot[valid]
+        row = torch.nonzero(revealed.gather(1, first.unsqueeze(1)).squeeze(1)).squeeze(1)
+        block = first[row]
+        # Only the chosen cell of each row is drawn, as the policy draws a level.
+        logits = output[row.unsqueeze(1), self._gather[block]]
+        logits = logits.masked_fill(self._padding[block], -torch.inf)
+        level = self.policy.draw(logits, block, uniform, rows=x[row])
         hidden = hidden.clone()
-        hidden[rows, block] = False
-        return x, hidden
+        hidden[row, block] = False
+        return self.write_cells(x, row, block, level), hidden
 
-    def drop_below_floors(self, logits, block):
-        """``logits`` of one cell a row, -inf at levels below their block's floor.
+    def write_cells(self, x, row, block, level):
+        """A copy of ``x`` with some cells written as one-hot blocks (+1 at the level, else -1).
 
-        The most likely level always stays. ``block`` is the cell's block, one per row.
+        Args:
+            x (torch.Tensor):
+                The rows.
+            row (torch.Tensor):
+                (cells,) long: the row of each cell written (at most one cell a row and block).
+            block (torch.Tensor):
+                (cells,) long: its block.
+            level (torch.Tensor):
+                (cells,) long: its level, an index into the block's levels.
+
+        Returns:
+            torch.Tensor:
+                The rows with the cells written; every other dimension as in ``x``.
         """
-        probabilities = torch.softmax(logits.float(), dim=1)
-        below = probabilities < self.floors[block]
-        below &= probabilities < probabilities.amax(dim=1, keepdim=True)
-        return logits.masked_fill(below, -torch.inf)
+        dims = self._gather[block]
+        one_hot = torch.full(dims.shape, -1.0, dtype=x.dtype, device=x.device)
+        one_hot = one_hot.scatter(1, level.unsqueeze(1), 1.0)
+        valid = ~self._padding[block]
+        x = x.clone()
+        x[row.unsqueeze(1).expand_as(dims)[valid], dims[valid]] = one_hot[valid]
+        return x

@@ -2,39 +2,34 @@
 
 With learned holes a discrete column's hole is a level of its own (a hole level), revealed
 during the reverse process like any level, often early, while the numbers it depends on are
-still mostly noise. On Adult's own '?' cells (16,000 rows, one default fit) the conditional
-network, given every other cell of a real row, gives people over 65 a missing ``workclass`` in
-0.247 of rows on average (real 0.242) and people of 25-60 in 0.037 (real 0.030), while the
-reverse process draws it in 0.197 and 0.035 of its rows: its rows without ``workclass`` were too
-young, and worked an hour a week more than the real ones.
+still mostly noise: the reverse process puts holes in rows that the conditional network, given
+the whole row, would not give them.
 
 ``redraw_holes`` draws the hole state of every generated cell of those columns again from the
 conditional network given the finished row: one block-Gibbs sweep over the hole columns, in
 table order, each drawn given the row's other cells and the hole columns drawn before it (a later
 hole column stays hidden, so that holes that go together, ``workclass`` and ``occupation``, are
 drawn together rather than held in place by each other). A cell drawn present that was present
-keeps its level; a hole drawn present gets a level from the same conditional, under the floors
-and ruled-out pairs of a reveal.
+keeps its level; a hole drawn present gets a level as a reveal draws one
+(``level_rules.LevelPolicy.draw``: floors and ruled-out pairs).
 
 The conditional places the holes; the reverse process keeps their number. The conditional's own
-rate of a hole drifts from fit to fit (Adult's ``workclass``: 6-8% above the real share on the
-real rows in two fits, 14% below it on the generated rows of another), so the log-odds of the
-open rows (those no ruled-out pair decides) are shifted by one constant until their mean chance
-is the share of holes the reverse process drew among them. No floor applies to the hole: many
-rows carry a small chance of one (a rich row's 2%) that together make a real share of the holes
-(with the floor, rows without ``workclass`` earned '>50K' in 0.077 of cases against a real
-0.102).
+rate of a hole drifts from fit to fit, so the log-odds of the open rows (those no ruled-out pair
+decides) are shifted by one constant until their mean chance is the share of holes the reverse
+process drew among them. No floor applies to the hole: many rows carry a small chance of one
+that together make a real share of the holes.
 
 The model redraws only structural holes: hole levels that a ruled-out pair ties to another
-column (``level_rules``; Adult's missing ``workclass`` and ``occupation`` rule out each other's
-known levels). A hole with no such tie was left as drawn: redrawn, Adult's missing
-``native-country`` (holes no other column predicts, AUC 0.50 in the real rows) took on a
-dependence on the row that the real holes do not have (AUC 0.64), and MissingnessFidelity fell.
+column (``level_rules``). A hole with no such tie is left as drawn: redrawn, holes that no other
+column predicts took on a dependence on the row that the real holes do not have.
 
 Only hole levels are redrawn. A column whose holes an indicator column learns (numbers, dates)
 is not: a hole drawn present there would show a value generated behind a hole, which training
 never scored. Those values are hidden from the conditional where the indicator says missing, as
 they were in training.
+
+The measurements behind each choice: ``benchmarks/results/learned_missingness/README.md``
+(section 'Structural holes drawn again given the finished row').
 """
 
 import torch
@@ -121,7 +116,7 @@ def redraw_holes(sampler, denoiser, rows, noise, hole_levels, indicated_by=None,
 
         probabilities = sampler.level_probabilities(denoiser, (x, shown), noise)[:, block]
         cell = torch.full((num_rows,), block, dtype=torch.long, device=x.device)
-        ruled_out = blocks.excluded_levels(blocks.hide(x, hidden), block=cell)
+        ruled_out = blocks.policy.ruled_out(blocks.hide(x, hidden), block=cell)
         if ruled_out is not None:
             probabilities = probabilities.masked_fill(ruled_out, 0.0)
 
@@ -131,18 +126,12 @@ def redraw_holes(sampler, denoiser, rows, noise, hole_levels, indicated_by=None,
         chance = probabilities[:, hole] / probabilities.sum(dim=1).clamp_min(1e-30)
         chance = _at_drawn_rate(chance, current == hole, redrawn[:, block])
         becomes_hole = noise.uniform((num_rows,)) < chance
-        # A hole that comes back takes a level as a reveal draws it (floors, Gumbel-max).
+        # A hole that comes back takes a level as a reveal draws one (the pairs are in already).
         logits = probabilities.clamp_min(1e-30).log().masked_fill(probabilities <= 0, -torch.inf)
         logits[:, hole] = -torch.inf
-        if blocks.floors is not None:
-            logits = blocks.drop_below_floors(logits, cell)
-
-        gumbel = -torch.log(-torch.log(noise.uniform(logits.shape)))
-        fresh = (logits + gumbel).argmax(dim=1)
+        fresh = blocks.policy.draw(logits, cell, noise.uniform)
         level = torch.where(becomes_hole, hole, torch.where(current == hole, fresh, current))
-        one_hot = torch.full((num_rows, len(dims)), -1.0, dtype=x.dtype, device=x.device)
-        one_hot = one_hot.scatter(1, level.unsqueeze(1), 1.0)
-        x = x.clone()
-        x[:, dims] = torch.where(redrawn[:, block : block + 1], one_hot, x[:, dims])
+        row = torch.nonzero(redrawn[:, block]).flatten()
+        x = blocks.write_cells(x, row, cell[row], level[row])
 
     return x

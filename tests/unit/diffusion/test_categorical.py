@@ -1,4 +1,3 @@
-import pytest
 import torch
 
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
@@ -106,50 +105,6 @@ def test_level_frequencies_count_observed_cells_only():
     torch.testing.assert_close(frequencies[1], torch.tensor([1 / 3, 2 / 3, 0.0]))  # padded 0
 
 
-def _reveal_all(blocks, logits, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    num_rows = logits.shape[0]
-    return blocks.reveal(
-        blocks.hide(torch.zeros(num_rows, 7), torch.ones(num_rows, 2, dtype=torch.bool)),
-        logits,
-        torch.tensor([[True, False]]).repeat(num_rows, 1),  # the first block only
-        1.0,
-        lambda shape: torch.rand(shape, generator=generator).clamp_min(1e-12),
-    )[0]
-
-
-@pytest.mark.parametrize('floor, dropped', [(0.005, False), (0.02, True)])
-def test_reveal_never_draws_a_level_below_its_floor(floor, dropped):
-    # Setup: the first level has probability 0.01 in every row, the other two 0.495 each.
-    logits = torch.zeros(20_000, 7)
-    logits[:, 1] = torch.log(torch.tensor(0.01 / 0.495))
-    floors = torch.tensor([[floor, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), floors)
-
-    # Run
-    revealed = _reveal_all(blocks, logits)
-
-    # Assert: 0.01 of 20,000 draws is about 200 rows, or none below the floor; the rest keep
-    # their relative probabilities.
-    share = (revealed[:, 1] == 1).float().mean().item()
-    assert share == 0.0 if dropped else 0.007 < share < 0.013
-    other = (revealed[:, 2] == 1).float().mean().item()
-    assert abs(other - (0.5 if dropped else 0.495)) < 0.015
-
-
-def test_reveal_keeps_the_most_likely_level_even_below_its_floor():
-    # Setup: floors above every probability of the block.
-    logits = torch.zeros(100, 7)
-    logits[:, 2] = 1.0
-    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), torch.full((2, 3), 0.9))
-
-    # Run
-    revealed = _reveal_all(blocks, logits)
-
-    # Assert
-    assert (revealed[:, 2] == 1).all()
-
-
 def _reveal_first_block(blocks, second_level, logits, seed=0):
     # Rows whose second block shows ``second_level`` and whose first block is hidden.
     generator = torch.Generator().manual_seed(seed)
@@ -166,7 +121,7 @@ def _reveal_first_block(blocks, second_level, logits, seed=0):
     )[0]
 
 
-def test_reveal_never_draws_a_level_ruled_out_by_a_level_the_row_shows():
+def test_reveal_draws_under_the_policy_given_the_levels_the_row_shows():
     # Setup: the network puts 0.9 on A0 everywhere; A0 never goes with B1.
     logits = torch.zeros(4000, 7)
     logits[:, 1] = torch.log(torch.tensor(0.9 / 0.05))
@@ -180,38 +135,21 @@ def test_reveal_never_draws_a_level_ruled_out_by_a_level_the_row_shows():
     assert (beside_b1[:, 1] == -1).all()
     assert abs((beside_b1[:, 2] == 1).float().mean().item() - 0.5) < 0.03
     assert abs((beside_b0[:, 1] == 1).float().mean().item() - 0.9) < 0.015
+    assert blocks.policy.excluded_pairs.tolist() == [[6], [1]] and blocks.floors is None
 
 
-def test_reveal_draws_freely_where_every_level_is_ruled_out():
-    # Setup: B1 rules out all three levels of the first block.
-    logits = torch.zeros(4000, 7)
-    logits[:, 1] = torch.log(torch.tensor(0.9 / 0.05))
-    ruled_out = torch.tensor([[6, 6, 6], [1, 2, 3]])
-    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=ruled_out)
+def test_write_cells_writes_one_cell_a_row_and_leaves_the_rest():
+    # Setup
+    blocks = _blocks()
+    rows = blocks.hide(_rows(), torch.ones(2, 2, dtype=torch.bool))
 
-    # Run
-    revealed = _reveal_first_block(blocks, 1, logits)
+    # Run: row 1's first block at level 2, row 0's second block at level 0.
+    written = blocks.write_cells(
+        rows, torch.tensor([1, 0]), torch.tensor([0, 1]), torch.tensor([2, 0])
+    )
 
     # Assert
-    assert abs((revealed[:, 1] == 1).float().mean().item() - 0.9) < 0.015
-
-
-def test_excluded_levels_read_only_the_shown_dimensions():
-    # Setup: row 0 shows B1 as a known cell, row 1 shows it as a generated one.
-    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=torch.tensor([[6], [1]]))
-    rows = torch.zeros(2, 7)
-    rows[:, 5:7] = torch.tensor([-1.0, 1.0])
-    known = torch.zeros(2, 7)
-    known[0, 5:7] = 1
-
-    # Run
-    everything = blocks.excluded_levels(rows)
-    known_only = blocks.excluded_levels(rows, known)
-
-    # Assert: (rows, blocks, levels); only A0 of the first block is ever ruled out.
-    assert everything[:, 0].tolist() == [[True, False, False]] * 2
-    assert known_only[:, 0].tolist() == [[True, False, False], [False, False, False]]
-    assert not everything[:, 1].any()
-    one_cell = blocks.excluded_levels(rows, block=torch.tensor([0, 1]))
-    assert one_cell.tolist() == [[True, False, False], [False, False, False]]
-    assert _blocks().excluded_levels(rows) is None
+    assert written[1, 1:4].tolist() == [-1, -1, 1] and written[0, 5:7].tolist() == [1, -1]
+    assert (written[0, 1:4] == 0).all() and (written[1, 5:7] == 0).all()
+    assert torch.equal(written[:, [0, 4]], rows[:, [0, 4]])
+    assert (rows[:, 1:4] == 0).all()  # a copy: the rows given are unchanged

@@ -1,8 +1,15 @@
+import pytest
 import torch
 
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout
-from sdv_missdiff.diffusion.level_rules import LEVEL_CUTOFF_CAP, level_floors, pairs_ruled_out
+from sdv_missdiff.diffusion.level_rules import (
+    LEVEL_CUTOFF_CAP,
+    LevelPolicy,
+    level_floors,
+    most_likely_rows,
+    pairs_ruled_out,
+)
 
 # A continuous column, a 3-level one-hot column, another continuous one, a 2-level one.
 LAYOUT = ColumnLayout.from_column_index([0, 1, 1, 1, 2, 3, 3])
@@ -100,3 +107,132 @@ def test_pairs_ruled_out_count_only_rows_that_observe_both_cells():
 
     # Assert
     assert _as_set(pairs) == {(1, 6), (6, 1)}
+
+
+def _policy(floors=None, excluded_pairs=None):
+    return LevelPolicy(OneHotBlocks(LAYOUT, torch.device('cpu')), floors, excluded_pairs)
+
+
+def _first_block_logits(probabilities, num_rows):
+    # Logits of the first block (3 levels) in every row.
+    return torch.log(torch.tensor(probabilities)).repeat(num_rows, 1)
+
+
+def _showing_b(level, num_rows):
+    # Rows whose second block (dims 5-6) shows ``level``, the first one hidden.
+    rows = torch.zeros(num_rows, 7)
+    rows[:, 5:7] = -1.0
+    rows[:, 5 + level] = 1.0
+    return rows
+
+
+def _draw(policy, logits, rows=None, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    block = torch.zeros(len(logits), dtype=torch.long)
+    return policy.draw(
+        logits, block, lambda shape: torch.rand(shape, generator=generator).clamp_min(1e-12), rows
+    )
+
+
+def _share(levels, level):
+    return (levels == level).float().mean().item()
+
+
+@pytest.mark.parametrize('floor, dropped', [(0.005, False), (0.02, True)])
+def test_draw_never_takes_a_level_below_its_floor(floor, dropped):
+    # Setup: the first level has probability 0.01 in every row, the other two 0.495 each.
+    policy = _policy(torch.tensor([[floor, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+
+    # Run
+    levels = _draw(policy, _first_block_logits([0.01, 0.495, 0.495], 20_000))
+
+    # Assert: 0.01 of 20,000 draws is about 200 rows, or none below the floor; the rest keep
+    # their relative probabilities.
+    assert _share(levels, 0) == 0.0 if dropped else 0.007 < _share(levels, 0) < 0.013
+    assert abs(_share(levels, 1) - (0.5 if dropped else 0.495)) < 0.015
+
+
+def test_draw_keeps_the_most_likely_level_even_below_its_floor():
+    policy = _policy(torch.full((2, 3), 0.9))
+
+    levels = _draw(policy, _first_block_logits([0.2, 0.5, 0.3], 100))
+
+    assert (levels == 1).all()
+
+
+def test_draw_never_takes_a_level_ruled_out_by_a_level_the_row_shows():
+    # Setup: the network puts 0.9 on A0 everywhere; A0 never goes with B1 (dims 1 and 6).
+    policy = _policy(excluded_pairs=torch.tensor([[6], [1]]))
+    logits = _first_block_logits([0.9, 0.05, 0.05], 4000)
+
+    # Run
+    beside_b1 = _draw(policy, logits, _showing_b(1, 4000))
+    beside_b0 = _draw(policy, logits, _showing_b(0, 4000))
+    unread = _draw(policy, logits)
+
+    # Assert: beside B1 the other two levels share the draws as the network weighs them.
+    assert _share(beside_b1, 0) == 0.0 and abs(_share(beside_b1, 1) - 0.5) < 0.03
+    assert abs(_share(beside_b0, 0) - 0.9) < 0.015
+    assert abs(_share(unread, 0) - 0.9) < 0.015  # no rows: the logits hold the pairs already
+
+
+def test_draw_takes_any_level_where_every_level_is_ruled_out():
+    policy = _policy(excluded_pairs=torch.tensor([[6, 6, 6], [1, 2, 3]]))
+
+    levels = _draw(policy, _first_block_logits([0.9, 0.05, 0.05], 4000), _showing_b(1, 4000))
+
+    assert abs(_share(levels, 0) - 0.9) < 0.015
+
+
+def test_floors_weigh_the_levels_the_pairs_leave():
+    # Setup: A0 (0.9) is ruled out beside B1; A1 and A2 then have 0.5 each, above their floors,
+    # though 0.05 each of the whole block.
+    policy = _policy(torch.tensor([[0.0, 0.3, 0.3], [0.0, 0.0, 0.0]]), torch.tensor([[6], [1]]))
+    logits = _first_block_logits([0.9, 0.05, 0.05], 4000)
+
+    # Run
+    allowed = policy.allowed_logits(
+        logits, torch.zeros(4000, dtype=torch.long), _showing_b(1, 4000)
+    )
+
+    # Assert
+    assert (allowed[:, 0] == -torch.inf).all() and torch.isfinite(allowed[:, 1:]).all()
+
+
+def test_ruled_out_reads_only_the_shown_dimensions():
+    # Setup: row 0 shows B1 as a known cell, row 1 shows it as a generated one.
+    policy = _policy(excluded_pairs=torch.tensor([[6], [1]]))
+    rows = _showing_b(1, 2)
+    known = torch.zeros(2, 7)
+    known[0, 5:7] = 1
+
+    # Run
+    everything = policy.ruled_out(rows)
+    known_only = policy.ruled_out(rows, known)
+
+    # Assert: (rows, blocks, levels); only A0 of the first block is ever ruled out.
+    assert everything[:, 0].tolist() == [[True, False, False]] * 2
+    assert known_only[:, 0].tolist() == [[True, False, False], [False, False, False]]
+    assert not everything[:, 1].any()
+    one_cell = policy.ruled_out(rows, block=torch.tensor([0, 1]))
+    assert one_cell.tolist() == [[True, False, False], [False, False, False]]
+    assert _policy().ruled_out(rows) is None
+
+
+def test_most_likely_rows_take_the_likeliest_level_the_known_cells_allow():
+    # Setup: A0 is the likeliest level, ruled out beside B1; row 0 knows B1, row 1 generated
+    # it (its B is unknown), row 2 knows its A. The numbers (dims 0 and 4) are unknown.
+    blocks = OneHotBlocks(LAYOUT, torch.device('cpu'), excluded_pairs=torch.tensor([[6], [1]]))
+    probabilities = torch.tensor([[[0.7, 0.2, 0.1], [0.4, 0.6, 0.0]]]).repeat(3, 1, 1)
+    values = _showing_b(1, 3)
+    values[2, 1:4] = torch.tensor([-1.0, -1.0, 1.0])
+    mask = torch.zeros(3, 7)
+    mask[0, 5:7] = mask[2, 1:4] = 1
+
+    # Run
+    rows = most_likely_rows(blocks, probabilities, values, mask)
+
+    # Assert
+    assert rows[0].tolist() == [0, -1, 1, -1, 0, -1, 1]
+    assert rows[1].tolist() == [0, 1, -1, -1, 0, -1, 1]
+    assert rows[2].tolist() == [0, -1, -1, 1, 0, -1, 1]
