@@ -7,7 +7,8 @@ cross-entropy on the hidden cells (TabDiff, Shi et al. 2025, does the same for c
 A missing cell simply stays hidden and is never scored, MissDiff's masked loss in its natural
 form; a known cell is simply visible. Sampling starts with every unknown cell hidden and reveals
 each with probability ``(m_t - m_s) / m_t`` on the way from step ``t`` to ``s``, drawing its level
-from the denoiser's softmax, so every level decision is a draw from a learned conditional.
+from the denoiser's softmax over the levels the blocks' policy allows (``level_rules``), so every
+level decision is a draw from a learned conditional.
 """
 
 import torch
