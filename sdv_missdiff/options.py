@@ -7,7 +7,7 @@ reference page, ``docs/options.md``, from these declarations.
 
 import dataclasses
 
-from sdv_missdiff._validation import check_choice, check_fraction, check_integer
+from sdv_missdiff._validation import check_integer
 from sdv_missdiff.column_encoders import NUMERICAL_TRANSFORMS
 from sdv_missdiff.diffusion.options import (
     DiffusionOptions,
@@ -17,21 +17,12 @@ from sdv_missdiff.diffusion.options import (
     OptionGroup,
     SamplingOptions,
     TrainingOptions,
+    choice,
+    fraction,
     option,
 )
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
-
-
-def _choice(choices):
-    def check(name, value, error):
-        check_choice(name, value, choices, error=error)
-
-    return check
-
-
-def _fraction(name, value, error):
-    check_fraction(name, value, error=error)
 
 
 def _one_hot_levels(name, value, error):
@@ -46,19 +37,19 @@ class EncodingOptions(OptionGroup):
         'mask',
         "Missing cells in training: 'mask' (MissDiff: left out of the loss), 'mean' (filled with "
         "the column's mean or mode first) or 'drop' (complete rows only).",
-        _choice(MISSING_DATA_STRATEGIES),
+        choice(MISSING_DATA_STRATEGIES),
     )
     numerical_transform: str = option(
         'quantile',
         "Scaling of numbers and dates: 'quantile' (onto a standard normal), 'standard' or "
         "'minmax' (the paper's).",
-        _choice(NUMERICAL_TRANSFORMS),
+        choice(NUMERICAL_TRANSFORMS),
     )
     column_balance: float = option(
         1.0,
         'Loss weight of a categorical column with k levels: k ** -column_balance per level (0: '
         'every dimension alike, as the paper; 1: every column alike).',
-        _fraction,
+        fraction,
     )
     max_one_hot_levels: int = option(
         100,

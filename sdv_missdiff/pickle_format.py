@@ -7,22 +7,18 @@ refit as they were trained then). The model inside upgrades itself
 (``sdv_missdiff.diffusion.pickle_format``).
 """
 
+from sdv_missdiff.diffusion import pickle_format as model_format
 from sdv_missdiff.missing_values import MissingValues
 from sdv_missdiff.options import MissDiffOptions
 
 FORMAT_VERSION = 2
 
-# What a version-1 synthesizer did where it lacked an option: it was saved before the option.
+# What a version-1 synthesizer did where it lacked an option: what its model did (the model's
+# table), except the few options a version-1 model always had.
 _BEFORE_THE_OPTION = {
-    'denoiser': 'mlp',
-    'periodic_embedding': 0,
-    'sampler': 'ancestral',
-    'sampling_precision': 'float32',
-    'timestep_emphasis': 0.0,
-    'categorical_weight': 1.0,
-    'level_cutoff': 0.0,
-    'pair_cutoff': 0.0,
-    'validation_share': 0.0,
+    name: value
+    for name, value in model_format.BEFORE_THE_OPTION.items()
+    if name not in ('patience', 'show_missing')
 }
 # Options a version-1 synthesizer never had: the model's values of then.
 _MODEL_ONLY = ('dropout', 'weight_decay', 'ema_decay', 'show_missing')

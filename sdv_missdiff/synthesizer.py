@@ -225,26 +225,6 @@ class MissDiffSynthesizer(
             table_data,
             self._modeled_columns(table_data),
             sdv_private.table_metadata(self).columns,
-            self.missing_data_strategy,
-        )
-
-    # -- validation ---------------------------------------------------------------------
-    def _modeled_columns(self, table_data):
-        metadata = sdv_private.table_metadata(self)
-        return [
-            name
-            for name, column in metadata.columns.items()
-            if column.get('sdtype') in MODELED_SDTYPES
-            and name in table_data.columns
-            and name != metadata.primary_key
-        ]
-
-    def _validate(self, table_data):
-        """Collect every problem of ``table_data`` that MissDiff cannot train on."""
-        return check_training_table(
-            table_data,
-            self._modeled_columns(table_data),
-            sdv_private.table_metadata(self).columns,
             self._options.encoding.missing_data_strategy,
         )
 

@@ -52,7 +52,9 @@ def _integer(minimum=1, none_means=None):
     return check
 
 
-def _choice(choices):
+def choice(choices):
+    """The check of an option that takes one of ``choices``."""
+
     def check(name, value, error):
         check_choice(name, value, choices, error=error)
 
@@ -74,7 +76,8 @@ def _number(low, high=math.inf, low_open=False, high_open=True, what=None):
     return check
 
 
-def _fraction(name, value, error):
+def fraction(name, value, error):
+    """The check of an option that takes a number from 0 to 1."""
     check_fraction(name, value, error=error)
 
 
@@ -114,7 +117,7 @@ class NetworkOptions(OptionGroup):
         'mlp',
         "The network: 'mlp' (a residual MLP over the row) or 'column_attention' (one token a "
         'column, attention across the columns; about ten times slower per step on a CPU).',
-        _choice(tuple(DENOISERS)),
+        choice(tuple(DENOISERS)),
     )
     denoiser_width: int = option(
         None,
@@ -147,13 +150,13 @@ class DiffusionOptions(OptionGroup):
         "How one-hot columns are diffused: 'masked' hides cells and learns their levels by "
         "cross-entropy (a missing cell stays hidden); 'gaussian' noises them like numbers (the "
         'paper).',
-        _choice(CATEGORICAL_DIFFUSIONS),
+        choice(CATEGORICAL_DIFFUSIONS),
     )
     prediction_target: str = option(
         'epsilon',
         "What the network predicts for Gaussian dimensions: 'epsilon' (the noise, the paper), "
         "'v' (the velocity) or 'mixed' (the velocity on Gaussian one-hot blocks).",
-        _choice(PREDICTION_TARGETS),
+        choice(PREDICTION_TARGETS),
     )
 
     def __post_init__(self):
@@ -191,7 +194,7 @@ class TrainingOptions(OptionGroup):
         'Share of rows on which the network also learns to generate a row from a random subset '
         'of its observed columns (conditions, impute); 0 is the paper (inpainting by '
         'replacement).',
-        _fraction,
+        fraction,
     )
     show_missing: bool = option(
         None,
@@ -236,7 +239,7 @@ class SamplingOptions(OptionGroup):
         'auto',
         "Reverse steps of the numbers: 'dpm++2m', 'ddim', 'ancestral' (the paper) or 'auto': "
         'DPM-Solver++(2M) for new rows, ancestral around known cells and with learned holes.',
-        _choice(SAMPLER_CHOICES),
+        choice(SAMPLER_CHOICES),
     )
     sampling_steps: int = option(
         None,
@@ -247,7 +250,7 @@ class SamplingOptions(OptionGroup):
         'auto',
         "Precision of the network's products when sampling: 'float32', 'bfloat16' or 'auto' "
         '(bfloat16 on a CPU that multiplies it in hardware). Steps stay float32.',
-        _choice(SAMPLING_PRECISIONS),
+        choice(SAMPLING_PRECISIONS),
     )
     level_cutoff: float = option(
         0.2,

@@ -20,7 +20,7 @@ FORMAT_VERSION = 2
 _RENAMED = {'denoiser_width': 'hidden_dimensions', 'denoiser_blocks': 'num_blocks'}
 _RENAMED.update({'denoiser': 'denoiser_name', 'sampler': 'sampler_name'})
 # What a version-1 model did where it lacked an option: it was saved before the option existed.
-_BEFORE_THE_OPTION = {
+BEFORE_THE_OPTION = {
     'denoiser': 'mlp',
     'periodic_embedding': 0,
     'sampler': 'ancestral',
@@ -65,8 +65,8 @@ def upgrade(state):
         attribute = _RENAMED.get(name, name)
         if attribute in old:
             values[name] = old.pop(attribute)
-        elif name in _BEFORE_THE_OPTION:
-            values[name] = _BEFORE_THE_OPTION[name]
+        elif name in BEFORE_THE_OPTION:
+            values[name] = BEFORE_THE_OPTION[name]
 
     # The sampler of a model of before was resolved at fit; None meant the paper's steps.
     values['sampler'] = values['sampler'] or 'ancestral'
