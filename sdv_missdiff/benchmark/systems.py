@@ -282,11 +282,47 @@ class TabularARGNSystem:
         return table.where(table.notna(), pooled)
 
 
+def missdiff_arguments(settings):
+    """``MissDiffSynthesizer`` keyword arguments from flat settings, as the command line gives them.
+
+    A setting named after an argument of ``MissDiffSynthesizer`` (``epochs``, ``batch_size``,
+    ``verbose``, ...) stays that argument; every other one is an option of ``model_options``
+    (see ``docs/options.md``), merged over a ``model_options`` dict of the settings, if any.
+    ``{'epochs': 5, 'sampling_steps': 20}`` gives ``epochs=5, model_options={'sampling_steps':
+    20}``. A name that is no option is left for ``MissDiffSynthesizer`` to refuse.
+
+    Args:
+        settings (dict):
+            Arguments and options by name.
+
+    Returns:
+        dict:
+            Keyword arguments of ``MissDiffSynthesizer`` (``metadata`` aside).
+    """
+    import inspect
+
+    from sdv_missdiff import MissDiffSynthesizer
+
+    own = set(inspect.signature(MissDiffSynthesizer).parameters) - {'metadata', 'model_options'}
+    arguments = {name: value for name, value in settings.items() if name in own}
+    options = {
+        name: value
+        for name, value in settings.items()
+        if name not in own and name != 'model_options'
+    }
+    if 'model_options' in settings or options:
+        arguments['model_options'] = {**(settings.get('model_options') or {}), **options}
+
+    return arguments
+
+
 def _build_missdiff(strategy, metadata, table_name, settings, holes=None):
     from sdv_missdiff import MissDiffSynthesizer
 
+    arguments = missdiff_arguments(settings)
+    options = arguments.pop('model_options', {})
     for name in ('missing_data_strategy', 'missing_value_generation'):
-        if name in settings:
+        if name in settings or name in options:
             raise ValueError(
                 f"'{name}' cannot be set in a system's settings: the system name sets it "
                 "(missdiff: 'mask', diff_mean: 'mean', diff_delete: 'drop'; missdiff_learned: "
@@ -294,7 +330,10 @@ def _build_missdiff(strategy, metadata, table_name, settings, holes=None):
             )
 
     synthesizer = MissDiffSynthesizer(
-        metadata, missing_data_strategy=strategy, missing_value_generation=holes, **settings
+        metadata,
+        missing_value_generation=holes,
+        model_options={**options, 'missing_data_strategy': strategy},
+        **arguments,
     )
     return SDVSystem(synthesizer, table_name)
 
@@ -419,8 +458,9 @@ def make_system(name, metadata, table_name, settings=None):
         table_name (str):
             Name of the table in the metadata.
         settings (dict or None):
-            Keyword arguments of the system's synthesizer (for example ``{'epochs': 100}``).
-            Defaults to None (the synthesizer's own defaults).
+            Keyword arguments of the system's synthesizer (for example ``{'epochs': 100}``);
+            for MissDiff, its options by name too (``missdiff_arguments``). Defaults to None
+            (the synthesizer's own defaults).
 
     Returns:
         SDVSystem, ForestDiffusionSystem or TabularARGNSystem:

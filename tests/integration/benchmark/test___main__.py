@@ -224,7 +224,7 @@ def test_main_warns_and_exits_0_when_some_runs_fail(tmp_path, capsys):
     message = capsys.readouterr().err
     assert 'warning: 1 of 2 runs did not succeed (1 failed)' in message
     assert str(output / 'errors.md') in message
-    assert "unexpected keyword argument 'bogus'" in (output / 'errors.md').read_text()
+    assert "Unknown option(s) ['bogus']" in (output / 'errors.md').read_text()
 
 
 def test_python_dash_m_without_matplotlib_exits_1_when_every_run_fails(tmp_path):

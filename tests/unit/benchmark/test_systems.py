@@ -15,8 +15,10 @@ from sdv_missdiff.benchmark.systems import (
     SystemNotInstalledError,
     TabularARGNSystem,
     make_system,
+    missdiff_arguments,
     validate_systems,
 )
+from sdv_missdiff.errors import MissDiffInputError
 
 TABLE = 'bayesian_network'
 EXPECTED = {
@@ -64,9 +66,9 @@ def test_make_system_builds_the_registered_synthesizer(name):
     assert system.table_name == TABLE
     assert system.fill_first is fill_first
     if strategy is not None:
-        assert system.synthesizer.missing_data_strategy == strategy
+        assert system.synthesizer.options.encoding.missing_data_strategy == strategy
         assert system.synthesizer.missing_value_generation == holes
-        assert system.synthesizer.epochs == 1
+        assert system.synthesizer.options.training.epochs == 1
     else:
         assert system.holes_from_column is holes
 
@@ -152,3 +154,44 @@ def test_make_system_refuses_a_strategy_in_the_settings():
         make_system(
             'diff_mean', get_bayesian_network_metadata(), TABLE, {'missing_data_strategy': 'drop'}
         )
+
+
+def test_make_system_refuses_a_strategy_in_the_model_options_of_the_settings():
+    # Run and Assert
+    settings = {'model_options': {'missing_data_strategy': 'drop'}}
+    with pytest.raises(ValueError, match="'missing_data_strategy' cannot be set"):
+        make_system('diff_mean', get_bayesian_network_metadata(), TABLE, settings)
+
+
+def test_missdiff_arguments_keep_arguments_and_pass_options_by_name():
+    # Run
+    arguments = missdiff_arguments(
+        {'epochs': 5, 'verbose': True, 'sampling_steps': 20, 'model_options': {'beta_max': 0.4}}
+    )
+
+    # Assert
+    assert arguments == {
+        'epochs': 5,
+        'verbose': True,
+        'model_options': {'beta_max': 0.4, 'sampling_steps': 20},
+    }
+    assert missdiff_arguments({'batch_size': 64}) == {'batch_size': 64}
+
+
+def test_make_system_passes_missdiff_options_by_name():
+    # Run
+    settings = {'epochs': 1, 'batch_size': 32, 'denoiser_width': 16, 'sampling_steps': 5}
+    system = make_system('diff_delete', get_bayesian_network_metadata(), TABLE, settings)
+
+    # Assert
+    options = system.synthesizer.options
+    assert (options.training.epochs, options.training.batch_size) == (1, 32)
+    assert options.network.denoiser_width == 16
+    assert options.sampling.sampling_steps == 5
+    assert options.encoding.missing_data_strategy == 'drop'
+
+
+def test_make_system_refuses_an_unknown_missdiff_setting_by_name():
+    # Run and Assert
+    with pytest.raises(MissDiffInputError, match=r"Unknown option\(s\) \['bogus'\]"):
+        make_system('missdiff', get_bayesian_network_metadata(), TABLE, {'bogus': 1})
