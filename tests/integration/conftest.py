@@ -17,9 +17,7 @@ def synthesizer():
     synthesizer = MissDiffSynthesizer(
         dependent_table_metadata(),
         epochs=5,
-        denoiser_width=32,
-        denoiser_blocks=1,
-        sampling_steps=10,
+        model_options={'denoiser_width': 32, 'denoiser_blocks': 1, 'sampling_steps': 10},
     )
     synthesizer.fit({'table': data})
     return synthesizer

@@ -26,7 +26,7 @@ def _table(num_rows=400, seed=0):
     )
 
 
-def _fitted_synthesizer(**arguments):
+def _fitted_synthesizer(**options):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     data = _table()
@@ -37,10 +37,12 @@ def _fitted_synthesizer(**arguments):
         metadata,
         epochs=300,
         batch_size=100,
-        denoiser_width=64,
-        denoiser_blocks=2,
-        sampling_steps=25,
-        **arguments,
+        model_options={
+            'denoiser_width': 64,
+            'denoiser_blocks': 2,
+            'sampling_steps': 25,
+            **options,
+        },
     )
     synthesizer.fit({'table': data})
     return synthesizer

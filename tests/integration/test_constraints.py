@@ -23,7 +23,11 @@ from sdv.metadata import Metadata
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.constraints import restore_missing_cells
 
-FAST = dict(epochs=6, batch_size=64, denoiser_width=32, denoiser_blocks=1, sampling_steps=10)
+FAST = dict(
+    epochs=6,
+    batch_size=64,
+    model_options={'denoiser_width': 32, 'denoiser_blocks': 1, 'sampling_steps': 10},
+)
 HOLEY = ['plan', 'smoker', 'age', 'low', 'mid', 'high', 'step', 'start', 'end']
 
 

@@ -18,9 +18,7 @@ from sdv_missdiff import MissDiffSynthesizer, sampling_across_ranks
 SETTINGS = {
     'epochs': 40,
     'batch_size': 100,
-    'denoiser_width': 64,
-    'denoiser_blocks': 2,
-    'sampler': 'ancestral',
+    'model_options': {'denoiser_width': 64, 'denoiser_blocks': 2, 'sampler': 'ancestral'},
 }
 
 

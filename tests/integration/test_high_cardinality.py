@@ -48,9 +48,7 @@ def fitted():
         max_one_hot_levels=100,
         epochs=40,
         batch_size=250,
-        denoiser_width=128,
-        denoiser_blocks=2,
-        sampling_steps=10,
+        model_options={'denoiser_width': 128, 'denoiser_blocks': 2, 'sampling_steps': 10},
     )
     with pytest.warns(UserWarning) as record:
         synthesizer.fit({'table': data})

@@ -33,9 +33,7 @@ def fitted():
         metadata,
         epochs=80,
         batch_size=100,
-        denoiser_width=64,
-        denoiser_blocks=2,
-        sampling_steps=50,
+        model_options={'denoiser_width': 64, 'denoiser_blocks': 2, 'sampling_steps': 50},
     )
     synthesizer.fit({'pair': training})
     return synthesizer, data, training

@@ -110,7 +110,7 @@ def test_learned_holes_sample_with_ancestral_steps(learned):
     complete.fit({'t': _structural_table(200)})
 
     # Assert: 'auto' takes DPM-Solver++(2M) steps for rows from nothing unless holes are learned
-    assert learned.sampler == 'auto'
+    assert learned.options.sampling.sampler == 'auto'
     assert learned._model.make_sampler(known=False).__class__.__name__ == 'AncestralSampler'
     assert complete._model.make_sampler(known=False).__class__.__name__ == 'DPMSolverSampler'
 
@@ -172,8 +172,8 @@ def test_structural_holes_are_drawn_again_given_the_finished_row(learned):
     # Assert: the job's hole (tied to 'retired' by a ruled-out pair) is redrawn; the hours
     # value is hidden from the redraw where its indicator says missing
     assert torch.nonzero(redrawn).flatten().tolist() == [job_hole]
-    assert (model._indicated_by[spans['hours']] == hours_hole).all()
-    assert (model._indicated_by >= 0).sum() == 1
+    assert (model.fitted.indicated_by[spans['hours']] == hours_hole).all()
+    assert (model.fitted.indicated_by >= 0).sum() == 1
 
 
 def test_learned_synthesizer_pickles(learned, tmp_path):
@@ -200,5 +200,7 @@ def test_invalid_missing_value_generation():
 
     with pytest.raises(MissDiffInputError, match="missing_data_strategy='drop'"):
         MissDiffSynthesizer(
-            _metadata(), missing_value_generation='learned', missing_data_strategy='drop'
+            _metadata(),
+            missing_value_generation='learned',
+            model_options={'missing_data_strategy': 'drop'},
         )

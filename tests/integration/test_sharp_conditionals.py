@@ -31,7 +31,7 @@ def test_one_imputation_draw_gets_a_category_that_follows_a_number():
     columns['g'] = {'sdtype': 'categorical'}
     metadata = Metadata.load_from_dict({'tables': {'t': {'columns': columns}}})
     torch.manual_seed(0)
-    synthesizer = MissDiffSynthesizer(metadata, epochs=400, denoiser_width=128)
+    synthesizer = MissDiffSynthesizer(metadata, epochs=400, model_options={'denoiser_width': 128})
 
     # Run
     synthesizer.fit({'t': observed})

@@ -1,3 +1,4 @@
+import pickle
 from unittest.mock import patch
 
 import numpy as np
@@ -9,6 +10,7 @@ from sdv.metadata import Metadata
 from sdv.sampling import Condition
 
 from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.diffusion import budget
 from sdv_missdiff.errors import MissDiffInputError
 from tests.tables import dependent_table_metadata
 
@@ -37,7 +39,7 @@ def test_invalid_epochs_and_batch_size(argument, value):
 
 
 @pytest.mark.parametrize(
-    'arguments, message',
+    'options, message',
     [
         ({'missing_data_strategy': 'impute'}, "'missing_data_strategy'"),
         ({'numerical_transform': 'log'}, "'numerical_transform'"),
@@ -46,18 +48,15 @@ def test_invalid_epochs_and_batch_size(argument, value):
             {'sampler': 'euler'},
             "'sampler'. Choose one of \\['auto', 'ancestral', 'ddim', 'dpm\\+\\+2m'\\]",
         ),
-        ({'learning_rate': 0}, "'learning_rate'"),
         ({'beta_min': 0.6}, 'beta_min < beta_max'),
         ({'num_timesteps': 1}, "'num_timesteps'"),
         ({'column_balance': 2}, "'column_balance'"),
         ({'conditional_share': 1.5}, "'conditional_share'"),
         ({'conditional_share': True}, "'conditional_share'"),
-        ({'max_one_hot_levels': 0}, "'max_one_hot_levels'"),
-        ({'max_one_hot_levels': 2.5}, "'max_one_hot_levels'"),
-        ({'validation_share': 0.6}, "'validation_share': hold out at most half"),
+        ({'validation_share': 0.6}, "'validation_share': it must be a number in \\[0, 0.5\\]"),
         ({'validation_share': -0.1}, "'validation_share'"),
         ({'patience': 0}, "'patience'"),
-        ({'timestep_emphasis': -1}, "'timestep_emphasis': it must be a finite number, 0 or more"),
+        ({'timestep_emphasis': -1}, "'timestep_emphasis': it must be a number in \\[0, inf\\)"),
         ({'timestep_emphasis': float('inf')}, "'timestep_emphasis'"),
         ({'timestep_emphasis': float('nan')}, "'timestep_emphasis'"),
         ({'timestep_emphasis': 'high'}, "'timestep_emphasis'"),
@@ -70,16 +69,30 @@ def test_invalid_epochs_and_batch_size(argument, value):
         ({'categorical_weight': None}, "'categorical_weight'"),
         ({'categorical_weight': True}, "'categorical_weight'"),
         ({'sampling_precision': 'float16'}, "'sampling_precision'. Choose one of"),
-        ({'level_cutoff': -0.1}, "'level_cutoff': it must be a number from 0"),
+        ({'level_cutoff': -0.1}, "'level_cutoff': it must be a number in \\[0, 1\\)"),
         ({'level_cutoff': 1}, "'level_cutoff'"),
         ({'level_cutoff': float('nan')}, "'level_cutoff'"),
         ({'level_cutoff': '0.2'}, "'level_cutoff'"),
         ({'level_cutoff': True}, "'level_cutoff'"),
-        ({'pair_cutoff': -0.01}, "'pair_cutoff': it must be a number from 0"),
+        ({'pair_cutoff': -0.01}, "'pair_cutoff': it must be a number in \\[0, 1\\)"),
         ({'pair_cutoff': 1.5}, "'pair_cutoff'"),
         ({'pair_cutoff': float('nan')}, "'pair_cutoff'"),
         ({'pair_cutoff': None}, "'pair_cutoff'"),
         ({'pair_cutoff': False}, "'pair_cutoff'"),
+    ],
+)
+def test_invalid_model_options_name_the_option(options, message):
+    metadata = _metadata(_numeric_table())
+    with pytest.raises(MissDiffInputError, match=message):
+        MissDiffSynthesizer(metadata, model_options=options)
+
+
+@pytest.mark.parametrize(
+    'arguments, message',
+    [
+        ({'learning_rate': 0}, "'learning_rate'"),
+        ({'max_one_hot_levels': 0}, "'max_one_hot_levels'"),
+        ({'max_one_hot_levels': 2.5}, "'max_one_hot_levels'"),
     ],
 )
 def test_invalid_arguments_name_the_argument(arguments, message):
@@ -88,13 +101,21 @@ def test_invalid_arguments_name_the_argument(arguments, message):
         MissDiffSynthesizer(metadata, **arguments)
 
 
+def test_unknown_model_options_are_named():
+    metadata = _metadata(_numeric_table())
+    with pytest.raises(MissDiffInputError, match=r"Unknown option\(s\) \['denoiser_depth'\]"):
+        MissDiffSynthesizer(metadata, model_options={'denoiser_depth': 3})
+
+
 @pytest.mark.parametrize('emphasis, expected', [(None, 1.0), (0, 0), (2.5, 2.5)])
 def test_timestep_emphasis_reaches_the_model_and_its_training_draws(emphasis, expected):
     data = _numeric_table(64)
-    arguments = {} if emphasis is None else {'timestep_emphasis': emphasis}
-    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False, **arguments)
+    options = None if emphasis is None else {'timestep_emphasis': emphasis}
+    synthesizer = MissDiffSynthesizer(
+        _metadata(data), epochs=1, enable_gpu=False, model_options=options
+    )
     synthesizer.fit({'table': data})
-    assert synthesizer._model.timestep_emphasis == expected
+    assert synthesizer._model.options.training.timestep_emphasis == expected
     assert synthesizer.sample(5)['table'].notna().all().all()
 
 
@@ -113,11 +134,14 @@ def test_categorical_weight_reaches_the_model_and_weighs_the_training_loss():
     # Setup: the same seeded fit with the default weight (2) and with 1.
     data = _mixed_table()
     losses = {}
-    for arguments in ({}, {'categorical_weight': 1.0}):
-        synthesizer = MissDiffSynthesizer(_metadata(data), epochs=2, enable_gpu=False, **arguments)
+    for options in ({}, {'categorical_weight': 1.0}):
+        synthesizer = MissDiffSynthesizer(
+            _metadata(data), epochs=2, enable_gpu=False, model_options=options
+        )
         torch.manual_seed(0)
         synthesizer.fit({'table': data})
-        losses[synthesizer._model.categorical_weight] = synthesizer.get_loss_values()['Loss']
+        weight = synthesizer._model.options.training.categorical_weight
+        losses[weight] = synthesizer.get_loss_values()['Loss']
         assert synthesizer.sample(5)['table'].notna().all().all()
 
     # Assert: the weight reached the model and changed what was trained.
@@ -125,12 +149,30 @@ def test_categorical_weight_reaches_the_model_and_weighs_the_training_loss():
     assert not np.allclose(losses[1.0], losses[2.0])
 
 
+# Options a synthesizer of format version 1 never had as attributes: the model's own then.
+_NEVER_SAVED_BEFORE = ('dropout', 'weight_decay', 'ema_decay', 'show_missing')
+
+
+def _saved_before(synthesizer, option):
+    # A pickle of format version 1 (before the options were declared once), saved before
+    # ``option`` existed: every other option an attribute of the synthesizer, ``option`` absent.
+    state = dict(synthesizer.__dict__)
+    state.update(state.pop('_options').flat())
+    for name in (option, *_NEVER_SAVED_BEFORE):
+        del state[name]
+
+    state['format_version'] = 1
+    old = MissDiffSynthesizer.__new__(MissDiffSynthesizer)
+    old.__dict__.update(state)
+    return pickle.loads(pickle.dumps(old))
+
+
 def test_a_synthesizer_saved_before_categorical_weight_refits_with_weight_one():
     data = _mixed_table()
     synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
-    del synthesizer.categorical_weight  # as in a pickle of an earlier version
+    synthesizer = _saved_before(synthesizer, 'categorical_weight')
     synthesizer.fit({'table': data})
-    assert synthesizer._model.categorical_weight == 1.0
+    assert synthesizer._model.options.training.categorical_weight == 1.0
 
 
 def _two_level_table(num_rows=2000):
@@ -152,17 +194,20 @@ def test_level_cutoff_keeps_levels_off_rows_they_never_go_with():
     synthesizer = MissDiffSynthesizer(
         _metadata(data),
         epochs=100,
-        denoiser_width=64,
-        denoiser_blocks=2,
-        pair_cutoff=0.0,  # the floors alone
+        model_options={
+            'denoiser_width': 64,
+            'denoiser_blocks': 2,
+            'pair_cutoff': 0.0,  # the floors alone
+        },
         enable_gpu=False,
     )
     torch.manual_seed(0)
     synthesizer.fit({'table': data})
-    assert synthesizer._model.level_cutoff == 0.2
+    assert synthesizer._model.options.sampling.level_cutoff == 0.2
     mismatches = {}
     for cutoff in (0.0, 0.2):
-        synthesizer._model.level_cutoff = cutoff
+        synthesizer.set_sampling_options(level_cutoff=cutoff)
+        assert synthesizer._model.options.sampling.level_cutoff == cutoff
         synthesizer.set_random_state(0)
         rows = synthesizer.sample(4000)['table']
         mismatches[cutoff] = (rows['kind'] != np.where(rows['group'] < 'c', 'x', 'y')).mean()
@@ -184,25 +229,28 @@ def test_pair_cutoff_keeps_levels_off_rows_they_never_go_with_where_floors_canno
     # the floors (every level here is common), sampled with the default pair cutoff and without.
     data = _two_level_table()
     synthesizer = MissDiffSynthesizer(
-        _metadata(data), epochs=5, denoiser_width=64, denoiser_blocks=2, enable_gpu=False
+        _metadata(data),
+        epochs=5,
+        model_options={'denoiser_width': 64, 'denoiser_blocks': 2},
+        enable_gpu=False,
     )
     torch.manual_seed(0)
     synthesizer.fit({'table': data})
-    ruled_out = synthesizer._model._excluded_pairs
+    ruled_out = synthesizer._model.fitted.excluded_pairs
     rows, shares = {}, {}
     for name, pairs in (('ruled', ruled_out), ('free', None)):
-        synthesizer._model._excluded_pairs = pairs
+        synthesizer._model.fitted.excluded_pairs = pairs
         synthesizer.set_random_state(0)
         rows[name] = synthesizer.sample(4000)['table']
         shares[name] = rows[name]['group'].value_counts(normalize=True)
 
-    synthesizer._model._excluded_pairs = ruled_out
+    synthesizer._model.fitted.excluded_pairs = ruled_out
     synthesizer.set_random_state(0)
     conditions = [Condition({'kind': 'y'}, num_rows=500)]
     conditioned = synthesizer.sample_from_conditions(conditions)['table']
 
     # Assert: each group against the other kind (2 x 2 pairs, both orders) is ruled out.
-    assert synthesizer.pair_cutoff == 0.01
+    assert synthesizer.options.training.pair_cutoff == 0.01
     assert ruled_out.shape == (2, 8)
     assert _mismatches(rows['free']) > 0.02
     assert _mismatches(rows['ruled']) == 0
@@ -213,28 +261,28 @@ def test_pair_cutoff_keeps_levels_off_rows_they_never_go_with_where_floors_canno
 def test_a_synthesizer_saved_before_pair_cutoff_refits_to_rule_out_no_pair():
     data = _two_level_table(200)
     synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
-    del synthesizer.pair_cutoff  # as in a pickle of an earlier version
+    synthesizer = _saved_before(synthesizer, 'pair_cutoff')
     synthesizer.fit({'table': data})
-    assert synthesizer._model.pair_cutoff == 0.0
-    assert synthesizer._model._excluded_pairs.shape == (2, 0)
+    assert synthesizer._model.options.training.pair_cutoff == 0.0
+    assert synthesizer._model.fitted.excluded_pairs.shape == (2, 0)
 
 
 def test_a_synthesizer_saved_before_level_cutoff_refits_to_draw_every_level():
     data = _mixed_table()
     synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
-    del synthesizer.level_cutoff  # as in a pickle of an earlier version
+    synthesizer = _saved_before(synthesizer, 'level_cutoff')
     synthesizer.fit({'table': data})
-    assert synthesizer._model.level_cutoff == 0.0
+    assert synthesizer._model.options.sampling.level_cutoff == 0.0
 
 
 @pytest.mark.parametrize('precision', ['auto', 'float32', 'bfloat16'])
 def test_sampling_precision_reaches_the_model_and_rows_stay_complete(precision):
     data = _mixed_table()
     synthesizer = MissDiffSynthesizer(
-        _metadata(data), epochs=2, enable_gpu=False, sampling_precision=precision
+        _metadata(data), epochs=2, enable_gpu=False, model_options={'sampling_precision': precision}
     )
     synthesizer.fit({'table': data})
-    assert synthesizer._model.sampling_precision == precision
+    assert synthesizer._model.options.sampling.sampling_precision == precision
     rows = synthesizer.sample(20)['table']
     assert rows.notna().all().all() and set(rows['sign']) <= {'pos', 'neg'}
 
@@ -242,15 +290,21 @@ def test_sampling_precision_reaches_the_model_and_rows_stay_complete(precision):
 def test_a_synthesizer_saved_before_sampling_precision_refits_to_sample_in_float32():
     data = _mixed_table()
     synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, enable_gpu=False)
-    assert synthesizer.sampling_precision == 'auto'
-    del synthesizer.sampling_precision  # as in a pickle of an earlier version
+    assert synthesizer.options.sampling.sampling_precision == 'auto'
+    synthesizer = _saved_before(synthesizer, 'sampling_precision')
     synthesizer.fit({'table': data})
-    assert synthesizer._model.sampling_precision == 'float32'
+    assert synthesizer._model.options.sampling.sampling_precision == 'float32'
 
 
 def test_batch_size_none_is_refused():
     with pytest.raises(SynthesizerInputError, match="'batch_size'"):
         MissDiffSynthesizer(_metadata(_numeric_table()), batch_size=None)
+
+
+def _resolved_epochs(synthesizer, num_rows, observed_share=1.0):
+    # The passes a fit of the synthesizer's options takes over ``num_rows`` training rows.
+    training = synthesizer.options.training
+    return budget.training_epochs(training.epochs, num_rows, training.batch_size, observed_share)
 
 
 @pytest.mark.parametrize(
@@ -259,9 +313,9 @@ def test_batch_size_none_is_refused():
 )
 def test_default_epochs_give_about_6000_steps_at_most_500_epochs(num_rows, expected):
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
-    assert synthesizer._resolve_epochs(num_rows) == expected
+    assert _resolved_epochs(synthesizer, num_rows) == expected
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7)
-    assert synthesizer._resolve_epochs(num_rows) == 7
+    assert _resolved_epochs(synthesizer, num_rows) == 7
 
 
 @pytest.mark.parametrize(
@@ -270,7 +324,7 @@ def test_default_epochs_give_about_6000_steps_at_most_500_epochs(num_rows, expec
 def test_default_epochs_grow_as_the_observed_cells_shrink(observed_share, expected):
     # 16,000 rows are 63 steps an epoch: 6,000 steps over the observed share, at most 4 times.
     synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()))
-    assert synthesizer._resolve_epochs(16_000, observed_share) == expected
+    assert _resolved_epochs(synthesizer, 16_000, observed_share) == expected
 
 
 def test_a_fit_counts_the_observed_cells_into_its_budget():
@@ -280,20 +334,21 @@ def test_a_fit_counts_the_observed_cells_into_its_budget():
     synthesizer = MissDiffSynthesizer(_metadata(data), batch_size=300)
 
     # Run
-    with patch.object(MissDiffSynthesizer, '_resolve_epochs', return_value=1) as resolve:
+    with patch.object(budget, 'training_epochs', return_value=1) as resolve:
         synthesizer.fit({'table': data})
 
-    # Assert
-    assert resolve.call_args.args == (300, pytest.approx(0.75))
+    # Assert: epochs=None, 300 rows, batches of 300, 3 of 4 cells observed.
+    assert resolve.call_args.args == (None, 300, 300, pytest.approx(0.75))
 
 
 @pytest.mark.parametrize(
-    'arguments, num_rows, expected',
+    'options, num_rows, expected',
     [({}, 999, 128), ({}, 1_000, 256), ({}, 16_000, 256), ({'denoiser_width': 64}, 500, 64)],
 )
-def test_default_width_is_narrower_for_tables_under_1000_rows(arguments, num_rows, expected):
-    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), **arguments)
-    assert synthesizer._resolve_width(num_rows) == expected
+def test_default_width_is_narrower_for_tables_under_1000_rows(options, num_rows, expected):
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), model_options=options)
+    width = synthesizer.options.network.denoiser_width
+    assert budget.denoiser_width(width, num_rows) == expected
 
 
 def test_small_table_fits_the_narrow_denoiser_on_every_row():
@@ -307,18 +362,15 @@ def test_small_table_fits_the_narrow_denoiser_on_every_row():
 
     # Assert: nothing held out, the 128-wide denoiser.
     model = synthesizer._model
-    assert model.validation_share == 0.0 and model.stopped_epoch is None
-    assert model.hidden_dimensions == 128
+    assert model.options.training.validation_share == 0.0 and model.stopped_epoch is None
+    assert model.denoiser_width == 128
     assert model.denoiser.input_layer.out_features == 128
 
 
-@pytest.mark.parametrize(
-    'arguments, expected',
-    [({}, 0.0), ({'validation_share': None}, 0.0), ({'validation_share': 0.2}, 0.2)],
-)
-def test_validation_share_holds_out_only_when_asked(arguments, expected):
-    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), **arguments)
-    assert synthesizer._resolve_validation_share() == expected
+@pytest.mark.parametrize('options, expected', [({}, 0.0), ({'validation_share': 0.2}, 0.2)])
+def test_validation_share_holds_out_only_when_asked(options, expected):
+    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), model_options=options)
+    assert synthesizer.options.training.validation_share == expected
 
 
 def test_fit_with_held_out_rows_stops_on_their_loss():
@@ -326,7 +378,9 @@ def test_fit_with_held_out_rows_stops_on_their_loss():
     torch.manual_seed(0)
     table = _numeric_table()
     synthesizer = MissDiffSynthesizer(
-        _metadata(table), epochs=2_000, validation_share=0.1, denoiser_width=32, denoiser_blocks=1
+        _metadata(table),
+        epochs=2_000,
+        model_options={'validation_share': 0.1, 'denoiser_width': 32, 'denoiser_blocks': 1},
     )
 
     # Run
@@ -336,16 +390,18 @@ def test_fit_with_held_out_rows_stops_on_their_loss():
     model = synthesizer._model
     assert model.stopped_epoch is not None and model.stopped_epoch < model.epochs
     assert len(synthesizer.get_loss_values()) == model.stopped_epoch
-    assert len(model.validation_loss_values) >= synthesizer.patience + 1
+    assert len(model.validation_loss_values) >= synthesizer.options.training.patience + 1
 
 
 def test_get_parameters_lists_every_argument():
-    synthesizer = MissDiffSynthesizer(_metadata(_numeric_table()), epochs=7, sampling_steps=20)
+    synthesizer = MissDiffSynthesizer(
+        _metadata(_numeric_table()), epochs=7, model_options={'sampling_steps': 20}
+    )
     parameters = synthesizer.get_parameters()
     assert parameters['epochs'] == 7
-    assert parameters['sampling_steps'] == 20
-    assert parameters['sampler'] == 'auto'
-    assert parameters['missing_data_strategy'] == 'mask'
+    assert parameters['model_options']['sampling_steps'] == 20
+    assert parameters['model_options']['sampler'] == 'auto'
+    assert parameters['model_options']['missing_data_strategy'] == 'mask'
     assert parameters['enable_gpu'] is True
 
 
@@ -390,7 +446,9 @@ def test_drop_strategy_without_complete_rows_is_refused():
     data = _numeric_table(10)
     data.loc[::2, 'a'] = np.nan
     data.loc[1::2, 'b'] = np.nan
-    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, missing_data_strategy='drop')
+    synthesizer = MissDiffSynthesizer(
+        _metadata(data), epochs=1, model_options={'missing_data_strategy': 'drop'}
+    )
     message = "no row is complete. Use missing_data_strategy='mask'"
     with pytest.raises(InvalidDataError, match=message):
         synthesizer.fit({'table': data})
@@ -406,7 +464,9 @@ def test_rows_with_every_cell_missing_are_left_out_with_a_warning():
     # Setup
     data = _numeric_table(40)
     data.loc[[5, 6], ['a', 'b']] = np.nan
-    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=1, denoiser_width=16)
+    synthesizer = MissDiffSynthesizer(
+        _metadata(data), epochs=1, model_options={'denoiser_width': 16}
+    )
 
     # Run
     with pytest.warns(UserWarning, match='2 row\\(s\\) have every modeled cell missing'):
@@ -442,9 +502,14 @@ def test_half_missing_column_keeps_its_spread_where_mean_imputation_shrinks_it()
     # Setup
     data, masked = _half_missing_table()
     metadata = _metadata(masked)
-    arguments = dict(epochs=100, batch_size=64, denoiser_width=64, denoiser_blocks=2)
-    missdiff = MissDiffSynthesizer(metadata, **arguments)
-    diff_mean = MissDiffSynthesizer(metadata, missing_data_strategy='mean', **arguments)
+    network = {'denoiser_width': 64, 'denoiser_blocks': 2}
+    missdiff = MissDiffSynthesizer(metadata, epochs=100, batch_size=64, model_options=network)
+    diff_mean = MissDiffSynthesizer(
+        metadata,
+        epochs=100,
+        batch_size=64,
+        model_options={**network, 'missing_data_strategy': 'mean'},
+    )
 
     # Run
     torch.manual_seed(0)
@@ -531,7 +596,7 @@ def test_every_sampler_gives_rows_in_range_that_a_saved_copy_repeats(sampler, tm
 
     data = _numeric_table(200)
     data.loc[::4, 'b'] = np.nan
-    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=5, sampler=sampler)
+    synthesizer = MissDiffSynthesizer(_metadata(data), epochs=5, model_options={'sampler': sampler})
     synthesizer.fit({'table': data})
     synthesizer.save(tmp_path / 'synthesizer.pkl')
     restored = load_synthesizer(str(tmp_path / 'synthesizer.pkl'))

@@ -11,7 +11,8 @@ from sdv.utils import load_synthesizer
 
 from sdv_missdiff import MissDiffSynthesizer
 
-FAST = dict(epochs=8, batch_size=64, denoiser_width=32, denoiser_blocks=1, sampling_steps=20)
+FAST_OPTIONS = {'denoiser_width': 32, 'denoiser_blocks': 1, 'sampling_steps': 20}
+FAST = dict(epochs=8, batch_size=64, model_options=FAST_OPTIONS)
 
 
 def _mixed_table(num_rows=300, seed=0):
@@ -211,7 +212,9 @@ def test_sdv_constraints_hold_in_samples():
 def test_baseline_strategies_fit_on_the_same_network(strategy):
     data = _mixed_table(200)
     synthesizer = MissDiffSynthesizer(
-        _metadata(), missing_data_strategy=strategy, enable_gpu=False, **FAST
+        _metadata(),
+        enable_gpu=False,
+        **{**FAST, 'model_options': {**FAST_OPTIONS, 'missing_data_strategy': strategy}},
     )
     synthesizer.fit({'people': data})
     expected_rows = len(data) if strategy == 'mean' else len(data.dropna())
