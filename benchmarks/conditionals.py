@@ -2,7 +2,8 @@
 
 Setting: Adult, ``--rows`` complete training rows (4,000 for the proxy, 16,000 to confirm) and
 1,000 (4,000) test rows, seed 0, 20% of the cells hidden MCAR-independently. Each variant is a
-set of ``MissDiffSynthesizer`` arguments; for each the script fits, then measures
+set of ``MissDiffSynthesizer`` arguments and options by name (options go to ``model_options``,
+``sdv_missdiff.benchmark.systems.missdiff_arguments``); for each the script fits, then measures
 
 - quality, column shapes and pair trends (SDMetrics, against the complete rows) and XGBoost
   accuracy of as many synthetic rows (trained on them, tested on the real test rows);
@@ -32,6 +33,7 @@ import torch
 
 from benchmarks.imputation import score
 from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.systems import missdiff_arguments
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation import quality_scores, score_synthetic
 from sdv_missdiff.missingness import simulate_missing
@@ -45,7 +47,7 @@ def measure(arguments, complete, observed, test, seed=0):
 
     metadata = get_adult_metadata()
     torch.manual_seed(seed)
-    synthesizer = MissDiffSynthesizer(metadata, **arguments)
+    synthesizer = MissDiffSynthesizer(metadata, **missdiff_arguments(arguments))
     start = time.perf_counter()
     synthesizer.fit({ADULT_TABLE_NAME: observed})
     row = {'variant': arguments, 'rows': len(complete), 'fit_s': time.perf_counter() - start}

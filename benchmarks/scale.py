@@ -91,8 +91,9 @@ def measure_one(num_rows, epochs, sample_rows, threads):
     model = synthesizer._model
     dimensions = synthesizer._encoder.output_dimensions
     epochs_run = model.stopped_epoch or model.epochs
-    training_rows = num_rows - int(round(model.validation_share * num_rows))
-    steps = epochs_run * int(np.ceil(training_rows / min(model.batch_size, training_rows)))
+    training = model.options.training
+    training_rows = num_rows - int(round(training.validation_share * num_rows))
+    steps = epochs_run * int(np.ceil(training_rows / min(training.batch_size, training_rows)))
     sample_rows = sample_rows or num_rows
     synthesizer.set_random_state(0)
     start = time.perf_counter()

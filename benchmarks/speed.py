@@ -41,7 +41,11 @@ import torch
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.benchmark.runner import fit_system, sample_system
-from sdv_missdiff.benchmark.systems import SystemNotInstalledError, make_system
+from sdv_missdiff.benchmark.systems import (
+    SystemNotInstalledError,
+    make_system,
+    missdiff_arguments,
+)
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation import quality_scores, score_synthetic
 from sdv_missdiff.missingness import simulate_missing
@@ -85,14 +89,13 @@ def timed(function, *args, **kwargs):
 
 def sample_with(synthesizer, num_rows, sampler, sampling_steps, seed=0):
     """Sample ``num_rows`` rows of a fitted MissDiff with another sampler (fit unchanged)."""
-    model = synthesizer._model
-    saved = model.sampler_name, model.sampling_steps
-    model.sampler_name, model.sampling_steps = sampler, sampling_steps
+    saved = synthesizer.options.sampling
+    synthesizer.set_sampling_options(sampler=sampler, sampling_steps=sampling_steps)
     try:
         synthesizer.set_random_state(seed)
         return timed(synthesizer.sample, num_rows)
     finally:
-        model.sampler_name, model.sampling_steps = saved
+        synthesizer.set_sampling_options(sampler=saved.sampler, sampling_steps=saved.sampling_steps)
 
 
 def adult_task(args):
@@ -182,7 +185,7 @@ def small_task(args):
             qualities, fits = [], []
             for seed in args.fit_seeds:
                 torch.manual_seed(seed)
-                synthesizer = MissDiffSynthesizer(metadata, **arguments)
+                synthesizer = MissDiffSynthesizer(metadata, **missdiff_arguments(arguments))
                 _, fit_s = timed(synthesizer.fit, {table_name: train})
                 synthesizer.set_random_state(seed)
                 synthetic = synthesizer.sample(len(holdout))

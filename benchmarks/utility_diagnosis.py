@@ -40,6 +40,7 @@ import torch
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.systems import missdiff_arguments
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation.utility import _build_model
 from sdv_missdiff.missingness import simulate_missing
@@ -153,7 +154,9 @@ def main(argv=None):
         for name, scores in reference.items()
     ]
     for fit_seed in args.fit_seeds:
-        synthesizer = MissDiffSynthesizer(metadata, enable_gpu=False, **arguments)
+        synthesizer = MissDiffSynthesizer(
+            metadata, enable_gpu=False, **missdiff_arguments(arguments)
+        )
         torch.manual_seed(fit_seed)
         start = time.perf_counter()
         synthesizer.fit({ADULT_TABLE_NAME: observed})

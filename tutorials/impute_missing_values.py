@@ -55,8 +55,11 @@ print(f'{int(hidden.to_numpy().sum())} of {hidden.size} cells are missing\n')
 synthesizer = MissDiffSynthesizer(
     get_adult_metadata(),
     epochs=EPOCHS,
-    denoiser_blocks=2,
-    sampling_steps=25,  # half the default 50 steps of impute: half the time, within 0.01
+    # Options beyond the arguments go by name in model_options (every one: docs/options.md).
+    model_options={
+        'denoiser_blocks': 2,
+        'sampling_steps': 25,  # half the default 50 steps of impute: half the time, within 0.01
+    },
 )
 synthesizer.fit({'adult': incomplete})
 

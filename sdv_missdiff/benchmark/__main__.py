@@ -193,7 +193,8 @@ def build_parser():
         default=[],
         metavar='SYSTEM.KEY=VALUE',
         help=(
-            'synthesizer arguments, e.g. missdiff.sampling_steps=50 ctgan.batch_size=500; '
+            'synthesizer arguments (for MissDiff also any option of docs/options.md), e.g. '
+            'missdiff.sampling_steps=50 ctgan.batch_size=500; '
             "SYSTEM 'diffusion' sets MissDiff, Diff-mean and Diff-delete together, 'neural' "
             'those and CTGAN, TVAE'
         ),
