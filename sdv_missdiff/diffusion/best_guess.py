@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 
+from sdv_missdiff.diffusion.level_rules import most_likely_rows
+
 
 @torch.no_grad()
 def most_likely_levels(
@@ -12,7 +14,8 @@ def most_likely_levels(
 
     Each unknown cell gets the argmax of its level probabilities given the known cells
     (``level_probabilities``), averaged over ``num_passes`` denoiser calls with fresh noise in
-    the unknown Gaussian dimensions; a level that a known cell's level rules out is not chosen.
+    the unknown Gaussian dimensions; the level policy keeps levels a known cell rules out away
+    (``level_rules.most_likely_rows``).
 
     Args:
         sampler (AncestralSampler):
@@ -48,12 +51,7 @@ def most_likely_levels(
             sampler.level_probabilities(denoiser, known, noise, float(guidance_scale))
             for _ in range(num_passes)
         )
-        ruled_out = blocks.excluded_levels(*known)
-        if ruled_out is not None:  # no level that a known cell's level rules out
-            probabilities = probabilities.masked_fill(ruled_out, -1.0)
-
-        guessed = blocks.write_levels(probabilities.argmax(dim=2))
-        chunks.append(torch.where(known[1].bool(), known[0], guessed).cpu().numpy())
+        chunks.append(most_likely_rows(blocks, probabilities, *known).cpu().numpy())
 
     if not chunks:
         return np.zeros((0, len(blocks.dimensions)), dtype=np.float32)

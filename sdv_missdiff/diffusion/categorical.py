@@ -69,15 +69,6 @@ class OneHotBlocks:
         self.policy = LevelPolicy(self, floors, excluded_pairs)
 
     @property
-    def floors(self):
-        """torch.Tensor or None: The policy's floors (read by tests of the model)."""
-        return self.policy.floors
-
-    def excluded_levels(self, rows, shown=None, block=None):
-        """The policy's ``ruled_out``: kept until ``best_guess`` calls ``most_likely_rows``."""
-        return self.policy.ruled_out(rows, shown, block)
-
-    @property
     def level_dimensions(self):
         """torch.Tensor: (blocks, widest level count) dimension of each level (0 past a block's)."""
         return self._gather

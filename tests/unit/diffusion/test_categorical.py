@@ -135,7 +135,7 @@ def test_reveal_draws_under_the_policy_given_the_levels_the_row_shows():
     assert (beside_b1[:, 1] == -1).all()
     assert abs((beside_b1[:, 2] == 1).float().mean().item() - 0.5) < 0.03
     assert abs((beside_b0[:, 1] == 1).float().mean().item() - 0.9) < 0.015
-    assert blocks.policy.excluded_pairs.tolist() == [[6], [1]] and blocks.floors is None
+    assert blocks.policy.excluded_pairs.tolist() == [[6], [1]] and blocks.policy.floors is None
 
 
 def test_write_cells_writes_one_cell_a_row_and_leaves_the_rest():

@@ -389,7 +389,7 @@ def test_level_cutoff_floors_the_sampled_levels_by_their_training_frequency():
 
     # Run
     model.set_sampling_options(level_cutoff=0.01)
-    floors = model.make_sampler(known=False).one_hot_blocks.floors
+    floors = model.make_sampler(known=False).one_hot_blocks.policy.floors
     pickled = pickle.loads(pickle.dumps(model))
 
     # Assert
@@ -399,7 +399,7 @@ def test_level_cutoff_floors_the_sampled_levels_by_their_training_frequency():
     torch.testing.assert_close(floors, 0.01 * frequencies)
     torch.testing.assert_close(pickled.fitted.level_frequencies, frequencies)
     model.set_sampling_options(level_cutoff=0.0)
-    assert model.make_sampler(known=False).one_hot_blocks.floors is None
+    assert model.make_sampler(known=False).one_hot_blocks.policy.floors is None
 
 
 def _fit_masked_model(rows, column_index, pair_cutoff, epochs, width, blocks, **fit_options):
