@@ -80,7 +80,7 @@ def structural_table(num_rows=300, seed=0):
     )
 
 
-def structural_table_metadata():
+def structural_table_metadata(table_name='table'):
     sdtypes = {
         'kind': 'categorical',
         'hours': 'numerical',
@@ -88,4 +88,4 @@ def structural_table_metadata():
         'age': 'numerical',
     }
     columns = {name: {'sdtype': sdtype} for name, sdtype in sdtypes.items()}
-    return Metadata.load_from_dict({'tables': {'table': {'columns': columns}}})
+    return Metadata.load_from_dict({'tables': {table_name: {'columns': columns}}})

@@ -12,37 +12,19 @@ from sdv.sampling import Condition
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.missing_values import MISSING_LEVEL
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
-
-COLUMNS = {'kind': 'categorical', 'hours': 'numerical', 'job': 'categorical', 'age': 'numerical'}
-
-
-def _structural_table(num_rows=1500, seed=0):
-    """Hours and a job exist only for workers: both are missing for every retired person."""
-    rng = np.random.default_rng(seed)
-    kind = rng.choice(['worker', 'retired'], num_rows, p=[0.6, 0.4])
-    working = kind == 'worker'
-    return pd.DataFrame(
-        {
-            'kind': kind,
-            'hours': np.where(working, rng.normal(40, 5, num_rows), np.nan),
-            'job': np.where(working, rng.choice(['x', 'y', 'z'], num_rows), None).astype(object),
-            'age': np.where(working, rng.normal(40, 10, num_rows), rng.normal(70, 5, num_rows)),
-        }
-    )
-
-
-def _metadata():
-    columns = {name: {'sdtype': sdtype} for name, sdtype in COLUMNS.items()}
-    return Metadata.load_from_dict({'tables': {'t': {'columns': columns}}})
+from tests.tables import structural_table, structural_table_metadata
 
 
 def _fit(generation):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     synthesizer = MissDiffSynthesizer(
-        _metadata(), missing_value_generation=generation, epochs=60, enable_gpu=False
+        structural_table_metadata('t'),
+        missing_value_generation=generation,
+        epochs=60,
+        enable_gpu=False,
     )
-    synthesizer.fit({'t': _structural_table()})
+    synthesizer.fit({'t': structural_table(1500)})
     synthesizer.set_random_state(0)
     return synthesizer
 
@@ -106,8 +88,8 @@ def test_learned_holes_of_a_column_that_is_mostly_zero_keep_their_rate():
 
 def test_learned_holes_sample_with_ancestral_steps(learned):
     # Setup
-    complete = MissDiffSynthesizer(_metadata(), epochs=1, enable_gpu=False)
-    complete.fit({'t': _structural_table(200)})
+    complete = MissDiffSynthesizer(structural_table_metadata('t'), epochs=1, enable_gpu=False)
+    complete.fit({'t': structural_table(200)})
 
     # Assert: 'auto' takes DPM-Solver++(2M) steps for rows from nothing unless holes are learned
     assert learned.options.sampling.sampler == 'auto'
@@ -143,7 +125,7 @@ def test_conditions_and_known_holes_under_learned(learned):
 
 def test_impute_fills_every_hole_with_a_real_level(learned):
     # Setup
-    table = _structural_table(300, seed=1)
+    table = structural_table(300, seed=1)
 
     # Run
     one_draw = learned.impute(table)
@@ -196,11 +178,11 @@ def test_learned_synthesizer_pickles(learned, tmp_path):
 def test_invalid_missing_value_generation():
     # Run and assert
     with pytest.raises(MissDiffInputError, match='missing_value_generation'):
-        MissDiffSynthesizer(_metadata(), missing_value_generation='from_column')
+        MissDiffSynthesizer(structural_table_metadata('t'), missing_value_generation='from_column')
 
     with pytest.raises(MissDiffInputError, match="missing_data_strategy='drop'"):
         MissDiffSynthesizer(
-            _metadata(),
+            structural_table_metadata('t'),
             missing_value_generation='learned',
             model_options={'missing_data_strategy': 'drop'},
         )
