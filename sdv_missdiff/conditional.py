@@ -10,10 +10,9 @@ after generation.
 
 import pandas as pd
 import tqdm
-from sdv.errors import InvalidDataError
 
 from sdv_missdiff import sdv_private
-from sdv_missdiff._validation import check_number, check_positive_int, examples
+from sdv_missdiff._validation import check_number, check_positive_int
 from sdv_missdiff.errors import MissDiffInputError
 
 # Classifier-free guidance weight for conditions (on the levels of one-hot columns under
@@ -55,14 +54,15 @@ def paste_known(sampled, known, given):
 class ConditionalSamplingMixin:
     """Generate the unknown cells of rows around known ones, with no reject sampling.
 
-    Expects the synthesizer to hold a fitted ``_encoder`` (``TableEncoder``), ``_model``
-    (``MaskedDiffusionModel``) and SDV's ``_data_processor``. Methods defined here override
-    SDV's ``BaseSingleTableSynthesizer`` ones because the mixin comes first in the MRO.
+    The processed-space work is the synthesizer's ``_inpainter`` (``inpainting.Inpainter``);
+    this mixin adds SDV's side: its data processor, constraints and the user's own known cells.
+    Methods defined here override SDV's ``BaseSingleTableSynthesizer`` ones because the mixin
+    comes first in the MRO.
     """
 
-    # -- core: processed space ----------------------------------------------------------
+    # -- arguments ----------------------------------------------------------------------
     def _inpainting_settings(self, num_resamples, guidance_scale):
-        """Validate the sampling arguments of the public methods into ``_inpaint`` settings."""
+        """Validate the sampling arguments of the public methods into ``inpaint`` settings."""
         check_positive_int('num_resamples', num_resamples, error=MissDiffInputError)
         check_number(
             'guidance_scale',
@@ -73,80 +73,6 @@ class ConditionalSamplingMixin:
         )
 
         return {'num_resamples': int(num_resamples), 'guidance_scale': float(guidance_scale)}
-
-    def _check_known_categories(self, known_table):
-        """Raise if a discrete column holds a value the encoder never saw in ``fit``."""
-        errors = []
-        for column in self._encoder.discrete_columns:
-            if column not in known_table.columns:
-                continue
-
-            values = known_table[column]
-            levels = self._encoder.column_encoders[column].levels
-            unseen = values[values.notna() & ~values.isin(levels)].unique()
-            if len(unseen):
-                errors.append(
-                    f"Column '{column}' has value(s) {examples(unseen)} that the synthesizer "
-                    f'never saw in fit. Use one of the fitted values {examples(levels)}, or '
-                    'leave the cell missing (NaN).'
-                )
-
-        if errors:
-            raise InvalidDataError(errors)
-
-    def _encode_known(self, known_table):
-        """Encode a processed-space table whose NaN cells are unknown.
-
-        Args:
-            known_table (pandas.DataFrame):
-                Processed-space table; columns the encoder does not know are ignored and
-                encoder columns it lacks are unknown.
-
-        Returns:
-            tuple[numpy.ndarray, numpy.ndarray]:
-                Encoded known values and the mask of known dimensions.
-        """
-        table = pd.DataFrame(index=range(len(known_table)), columns=self._encoder.columns)
-        for column in known_table.columns:
-            if column in table.columns:
-                table[column] = known_table[column].to_numpy()
-
-        return self._encoder.transform(table)
-
-    def _inpaint(
-        self, known_table, settings=None, show_progress_bar=False, excluded_dimensions=None
-    ):
-        """Generate every unknown processed cell of ``known_table`` in one batched model call.
-
-        Args:
-            known_table (pandas.DataFrame):
-                Processed-space table, NaN where a cell is unknown.
-            settings (dict or None):
-                ``num_resamples`` and ``guidance_scale`` for the model's ``sample``, as made by
-                ``_inpainting_settings``. Defaults to ``None`` (plain inpainting, no guidance).
-            show_progress_bar (bool):
-                Show a progress bar over the reverse steps. Defaults to ``False``.
-            excluded_dimensions (numpy.ndarray or None):
-                One-hot dimensions no generated cell may take (the hole levels of
-                ``missing_value_generation='learned'``, when imputing). Defaults to ``None``.
-
-        Returns:
-            pandas.DataFrame:
-                Complete processed-space rows (the encoder's columns, a ``RangeIndex``); the
-                known cells are generated as given, up to the encoding's round trip (callers
-                paste the user's own values back).
-        """
-        known_table = known_table.reset_index(drop=True)
-        values, mask = self._encode_known(known_table)
-        generated = self._model.sample(
-            len(known_table),
-            known_values=values,
-            known_mask=mask,
-            show_progress_bar=show_progress_bar,
-            excluded_dimensions=excluded_dimensions,
-            **(settings or {}),
-        )
-        return self._encoder.reverse_transform(generated)
 
     # -- user space ---------------------------------------------------------------------
     def _generate_around(
@@ -177,19 +103,20 @@ class ConditionalSamplingMixin:
         if given is None:
             given = pd.DataFrame(True, index=known_table.index, columns=known_table.columns)
 
-        processed_known = self._holes.prepare(processed_known, given.reset_index(drop=True))
+        inpainter = self._inpainter
+        processed_known = inpainter.holes.prepare(processed_known, given.reset_index(drop=True))
         pending = pd.RangeIndex(len(known_table))
         parts = []
         for attempt in range(max_tries):
             if not len(pending):
                 break
 
-            processed = self._inpaint(
+            processed = inpainter.inpaint(
                 processed_known.iloc[pending],
                 settings,
                 show_progress_bar=show_progress_bar and attempt == 0,
             )
-            processed = self._with_holes(processed)
+            processed = inpainter.with_holes(processed)
             processed.index = pending
             sampled = self._data_processor.reverse_transform(processed)
             sampled = self.reverse_transform_constraints(sampled)
@@ -276,7 +203,7 @@ class ConditionalSamplingMixin:
         """Generate around ``known_table`` with a progress bar, as SDV's sampling methods do."""
         # Discrete columns reach the model as their raw values, so raw values are checked, once,
         # before SDV's error handling would hide the message.
-        self._check_known_categories(known_table)
+        self._inpainter.check_known_categories(known_table)
         sampled = pd.DataFrame()
         try:
             with tqdm.tqdm(total=len(known_table)) as progress_bar:

@@ -1,7 +1,7 @@
 """Imputation by diffusion inpainting, mixed into ``MissDiffSynthesizer``.
 
 Each row's observed cells are held fixed and its missing cells are generated around them by the
-same batched inpainting that conditional sampling uses (``ConditionalSamplingMixin._inpaint``).
+same batched inpainting that conditional sampling uses (``inpainting.Inpainter``).
 The observed cells are kept by writing generated values into the holes only.
 """
 
@@ -48,7 +48,7 @@ class ImputationMixin:
 
         try:
             # Discrete columns reach the model as raw values, so raw values are checked.
-            self._check_known_categories(table)
+            self._inpainter.check_known_categories(table)
         except InvalidDataError as error:
             errors = list(error.errors)
         else:
@@ -84,59 +84,6 @@ class ImputationMixin:
 
         if errors:
             raise InvalidDataError(errors)
-
-    def _pool_draws(self, generated, num_rows, num_draws):
-        """Pool ``num_draws`` processed-space draws of each row into one best guess per cell.
-
-        ``generated`` holds each row's draws side by side (row 0's draws first). Continuous
-        columns get the mean of the draws (the conditional mean, which minimises the squared
-        error); discrete columns the most frequent draw (the conditional mode, which maximises
-        accuracy), ties going to the value drawn first.
-        """
-        pooled = {}
-        for column in generated.columns:
-            draws = generated[column].to_numpy().reshape(num_rows, num_draws)
-            if column in self._encoder.discrete_columns:
-                codes, levels = pd.factorize(draws.ravel(), use_na_sentinel=False)
-                counts = np.zeros((num_rows, len(levels)), dtype=np.int64)
-                np.add.at(counts, (np.repeat(np.arange(num_rows), num_draws), codes), 1)
-                pooled[column] = pd.Series(
-                    levels[counts.argmax(axis=1)], dtype=generated[column].dtype
-                )
-            else:
-                pooled[column] = draws.astype(float).mean(axis=1)
-
-        return pd.DataFrame(pooled, columns=generated.columns)
-
-    def _with_most_likely_levels(self, pooled, processed, settings, excluded_dimensions=None):
-        """Put each one-hot column's most likely level given the observed cells into ``pooled``.
-
-        The level the model finds most likely for a cell given the row's observed cells
-        (``MaskedDiffusionModel.most_likely_levels``, one denoiser call) is right more often
-        than the most frequent of a few draws, which are noisy and are drawn given the other
-        generated cells too. Other columns keep their pooled draws.
-        """
-        if not self._model.guesses_levels:
-            return pooled
-
-        one_hot = [
-            column
-            for column, kind in zip(self._encoder.columns, self._encoder.column_kinds)
-            if kind == 'one_hot'
-        ]
-        values, mask = self._encode_known(processed)
-        guessed = self._model.most_likely_levels(
-            values,
-            mask,
-            guidance_scale=settings['guidance_scale'],
-            excluded_dimensions=excluded_dimensions,
-        )
-        guessed = self._encoder.reverse_transform(guessed)
-        pooled = pooled.copy()
-        for column in one_hot:
-            pooled[column] = guessed[column].to_numpy()
-
-        return pooled
 
     def impute(
         self,
@@ -215,7 +162,7 @@ class ImputationMixin:
             InvalidDataError:
                 If a column holds values of the wrong type or categories never seen in fit.
         """
-        if not getattr(self, '_fitted', False) or getattr(self, '_encoder', None) is None:
+        if not getattr(self, '_fitted', False) or self._encoder is None:
             raise NotFittedError(
                 'This synthesizer has not been fitted. Fit it (synthesizer.fit) before imputing.'
             )
@@ -261,8 +208,9 @@ class ImputationMixin:
             known = table.iloc[rows][modeled].reset_index(drop=True)
             processed = self._data_processor.transform(known, is_condition=True)
             # Each hole is filled as if observed, so every missingness indicator says observed.
-            processed = self._holes.prepare(processed.reset_index(drop=True), observed=True)
-            excluded = self._holes.excluded_dimensions(self._encoder)
+            inpainter = self._inpainter
+            processed = inpainter.holes.prepare(processed.reset_index(drop=True), observed=True)
+            excluded = inpainter.excluded_hole_levels
             if point_estimate:
                 # Each row's draws side by side, in antithetic pairs: their mean errs less.
                 stacked = processed.iloc[np.repeat(np.arange(len(rows)), num_draws)]
@@ -271,17 +219,16 @@ class ImputationMixin:
             else:
                 stacked = pd.concat([processed] * num_completions, ignore_index=True)
 
-            generated = self._inpaint(
-                stacked,
-                settings,
-                show_progress_bar=bool(self.verbose),
-                excluded_dimensions=excluded,
+            generated = inpainter.inpaint(
+                stacked, settings, show_progress_bar=bool(self.verbose), excluded=excluded
             )
             if point_estimate:
-                generated = self._pool_draws(generated, len(rows), num_draws)
-                generated = self._with_most_likely_levels(generated, processed, settings, excluded)
+                generated = inpainter.pool_draws(generated, len(rows), num_draws)
+                generated = inpainter.with_most_likely_levels(
+                    generated, processed, settings['guidance_scale'], excluded
+                )
 
-            generated = self._holes.drop_indicators(generated)
+            generated = inpainter.holes.drop_indicators(generated)
             imputed = self._data_processor.reverse_transform(generated)
             for number, completion in enumerate(completions):
                 block = imputed.iloc[number * len(rows) : (number + 1) * len(rows)]

@@ -18,6 +18,7 @@ from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import TableEncoder
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
+from sdv_missdiff.inpainting import Inpainter
 from sdv_missdiff.loss_values import LossValuesPlotMixin
 from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.options import (
@@ -296,13 +297,9 @@ class MissDiffSynthesizer(
 
     # -- sampling -----------------------------------------------------------------------
     @property
-    def _holes(self):
-        """MissingValues: The holes sampled rows get."""
-        return self._missing_values
-
-    def _with_holes(self, decoded):
-        """Blank the cells of decoded rows that ``missing_value_generation`` says are missing."""
-        return self._holes.apply(decoded, uniform=self._model.uniform)
+    def _inpainter(self):
+        """Inpainter: The fitted encoder, model and holes that generate processed rows."""
+        return Inpainter(self._encoder, self._model, self._missing_values)
 
     def _sample(self, num_rows, conditions=None):
         """Sample complete rows in the processed space.
@@ -312,7 +309,7 @@ class MissDiffSynthesizer(
                 Number of rows to sample.
             conditions (dict or None):
                 Processed-space values to hold fixed in every row (SDV's hook; MissDiff's own
-                ``sample_from_conditions`` passes its conditions through ``_inpaint`` instead).
+                ``sample_from_conditions`` passes its conditions through the ``Inpainter``).
                 Defaults to ``None``.
 
         Returns:
@@ -323,12 +320,12 @@ class MissDiffSynthesizer(
             known = pd.DataFrame(
                 {column: [value] * num_rows for column, value in conditions.items()}
             )
-            self._check_known_categories(known)
+            inpainter = self._inpainter
+            inpainter.check_known_categories(known)
             given = pd.DataFrame(True, index=known.index, columns=known.columns)
-            return self._with_holes(self._inpaint(self._holes.prepare(known, given)))
+            return inpainter.with_holes(inpainter.inpaint(inpainter.holes.prepare(known, given)))
 
-        rows = self._model.sample(num_rows, show_progress_bar=bool(self.verbose))
-        return self._with_holes(self._encoder.reverse_transform(rows))
+        return self._inpainter.sample(num_rows, show_progress_bar=bool(self.verbose))
 
     def set_random_state(self, random_state):
         """Seed every sampled column, ids and PII included, so a seed gives the same rows.
