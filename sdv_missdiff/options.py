@@ -6,6 +6,7 @@ reference page, ``docs/options.md``, from these declarations.
 """
 
 import dataclasses
+import textwrap
 
 from sdv_missdiff._validation import check_integer
 from sdv_missdiff.column_encoders import NUMERICAL_TRANSFORMS
@@ -87,10 +88,10 @@ def reference_page():
         'What the defaults were measured against: [benchmarks/README.md](../benchmarks/README.md).',
     ]
     for group, group_class in MissDiffOptions.groups().items():
-        lines += ['', f'## {GROUP_TITLES[group]}', '', '| option | default | what it does |']
-        lines.append('|---|---|---|')
+        lines += ['', f'## {GROUP_TITLES[group]}', '']
         for name, default, doc in group_class.declarations():
-            lines.append(f'| `{name}` | `{default!r}` | {doc} |')
+            item = f'- `{name}` (default `{default!r}`): {doc}'
+            lines += textwrap.wrap(item, width=100, subsequent_indent='  ', break_on_hyphens=False)
 
     return '\n'.join(lines) + '\n'
 

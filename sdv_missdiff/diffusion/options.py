@@ -116,7 +116,7 @@ class NetworkOptions(OptionGroup):
     denoiser: str = option(
         'mlp',
         "The network: 'mlp' (a residual MLP over the row) or 'column_attention' (one token a "
-        'column, attention across the columns; about ten times slower per step on a CPU).',
+        'column, attention across the columns; much slower per step on a CPU).',
         choice(tuple(DENOISERS)),
     )
     denoiser_width: int = option(
