@@ -1,4 +1,4 @@
-"""Small tables shared by the inpainting and imputation tests."""
+"""Small tables shared by the tests."""
 
 import numpy as np
 import pandas as pd
@@ -89,3 +89,19 @@ def structural_table_metadata(table_name='table'):
     }
     columns = {name: {'sdtype': sdtype} for name, sdtype in sdtypes.items()}
     return Metadata.load_from_dict({'tables': {table_name: {'columns': columns}}})
+
+
+def mixed_dtype_table(num_rows=400, seed=0):
+    """Numbers, integers, booleans, datetimes, strings and a categorical, complete."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            'num': rng.normal(size=num_rows),
+            'int': rng.integers(0, 50, num_rows),
+            'flag': rng.random(num_rows) < 0.4,
+            'when': pd.Timestamp('2020-01-01')
+            + pd.to_timedelta(rng.integers(0, 900, num_rows), 'D'),
+            'colour': rng.choice(['red', 'green', 'blue'], num_rows),
+            'size': pd.Categorical(rng.choice(['S', 'M', 'L'], num_rows)),
+        }
+    )

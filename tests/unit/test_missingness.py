@@ -4,23 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdv_missdiff.missingness import _MECHANISM_MASKS, MECHANISMS, _MaskRequest, simulate_missing
-
-
-def _mixed_table(num_rows=400, seed=0):
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            'num': rng.normal(size=num_rows),
-            'int': rng.integers(0, 50, num_rows),
-            'flag': rng.random(num_rows) < 0.4,
-            'when': pd.Timestamp('2020-01-01')
-            + pd.to_timedelta(rng.integers(0, 900, num_rows), 'D'),
-            'colour': rng.choice(['red', 'green', 'blue'], num_rows),
-            'size': pd.Categorical(rng.choice(['S', 'M', 'L'], num_rows)),
-        }
-    )
-
+from sdv_missdiff.missingness import _MECHANISM_MASKS, MECHANISMS, simulate_missing
+from tests.tables import mixed_dtype_table
 
 SETTINGS = settings(max_examples=15, deadline=None)
 
@@ -33,7 +18,7 @@ SETTINGS = settings(max_examples=15, deadline=None)
 )
 def test_realised_rate_close_to_target(mechanism, rate, seed):
     # Setup
-    data = _mixed_table(num_rows=1500)
+    data = mixed_dtype_table(num_rows=1500)
 
     # Run
     _, mask = simulate_missing(data, mechanism, rate, seed=seed, observed_columns=None)
@@ -48,7 +33,7 @@ def test_realised_rate_close_to_target(mechanism, rate, seed):
 @given(rate=st.floats(0.0, 0.95), seed=st.integers(0, 10_000), num_rows=st.integers(1, 60))
 def test_mcar_row_and_column_hide_exact_counts(rate, seed, num_rows):
     # Setup
-    data = _mixed_table(num_rows=num_rows)
+    data = mixed_dtype_table(num_rows=num_rows)
 
     # Run
     with pytest.warns(UserWarning) if 0 < rate and int(6 * rate) == 0 else _no_warning():
@@ -75,7 +60,7 @@ class _no_warning:
 @given(mechanism=st.sampled_from(MECHANISMS), rate=st.floats(0.0, 0.9), seed=st.integers(0, 99))
 def test_observed_cells_unchanged_and_input_not_mutated(mechanism, rate, seed):
     # Setup
-    data = _mixed_table(num_rows=120)
+    data = mixed_dtype_table(num_rows=120)
     original = data.copy()
 
     # Run
@@ -97,7 +82,7 @@ def test_observed_cells_unchanged_and_input_not_mutated(mechanism, rate, seed):
 @given(rate=st.floats(0.05, 0.9), seed=st.integers(0, 10_000))
 def test_mar_fixed_columns_never_missing(rate, seed):
     # Setup
-    data = _mixed_table(num_rows=200)
+    data = mixed_dtype_table(num_rows=200)
 
     # Run
     _, from_columns = simulate_missing(data, 'mar', rate, columns=['num', 'colour'], seed=seed)
@@ -121,8 +106,8 @@ def test_mar_fixed_columns_never_missing(rate, seed):
 )
 def test_mcar_mask_independent_of_data(mechanism, rate, seed):
     # Setup: same shape, unrelated values
-    first = _mixed_table(num_rows=50, seed=1)
-    second = _mixed_table(num_rows=50, seed=2).sort_values('num')
+    first = mixed_dtype_table(num_rows=50, seed=1)
+    second = mixed_dtype_table(num_rows=50, seed=2).sort_values('num')
 
     # Run
     _, mask_first = simulate_missing(first, mechanism, rate, seed=seed)
@@ -174,7 +159,7 @@ def test_mnar_inputs_are_masked_completely_at_random():
 
 def test_dtypes_after_masking():
     # Setup
-    data = _mixed_table(num_rows=30)
+    data = mixed_dtype_table(num_rows=30)
     data['nullable'] = pd.array(range(30), dtype='Int64')
 
     # Run
@@ -193,7 +178,7 @@ def test_dtypes_after_masking():
 
 def test_zero_rate_and_generator_seed():
     # Setup
-    data = _mixed_table(num_rows=40)
+    data = mixed_dtype_table(num_rows=40)
 
     # Run
     _, zero = simulate_missing(data, 'mar', 0.0, seed=0)
@@ -226,7 +211,7 @@ def test_zero_rate_and_generator_seed():
 )
 def test_bad_input_errors(kwargs, message):
     # Setup
-    data = _mixed_table(num_rows=10)
+    data = mixed_dtype_table(num_rows=10)
     arguments = {'mechanism': 'mcar_independent', 'rate': 0.2, 'seed': 0, **kwargs}
 
     # Run and Assert
@@ -246,7 +231,7 @@ def test_bad_input_errors(kwargs, message):
 )
 def test_bad_input_type_errors(kwargs, message):
     # Setup
-    data = _mixed_table(num_rows=10)
+    data = mixed_dtype_table(num_rows=10)
     arguments = {'mechanism': 'mcar_independent', 'rate': 0.2, 'seed': 0, **kwargs}
 
     # Run and Assert
@@ -268,38 +253,3 @@ def test_registry_matches_mechanisms():
     assert MECHANISMS == tuple(_MECHANISM_MASKS)
     assert MECHANISMS == ('mcar_independent', 'mcar_row', 'mcar_column', 'mar', 'mnar', 'mnar_self')
     assert all(callable(function) for function in _MECHANISM_MASKS.values())
-
-
-@pytest.mark.parametrize('mechanism', MECHANISMS)
-@pytest.mark.parametrize('rate', [0.0, 0.4])
-def test_every_mechanism_returns_a_mask_of_the_requested_columns(mechanism, rate):
-    # Setup: a non-default index, and only some columns allowed to go missing
-    data = _mixed_table(num_rows=30).set_axis(range(100, 130))
-    columns = ['num', 'flag', 'colour', 'size']
-    request = _MaskRequest(data, columns, rate, np.random.default_rng(0), None, 0.5)
-
-    # Run
-    hidden = _MECHANISM_MASKS[mechanism](request)
-    _, mask = simulate_missing(data, mechanism, rate, columns=columns, seed=0, input_fraction=0.5)
-
-    # Assert: the mechanism's mask has the data's rows and requested columns only, all boolean
-    assert isinstance(hidden, pd.DataFrame)
-    assert hidden.index.equals(data.index)
-    assert list(hidden.columns) == columns  # 'mar': the columns left out are its inputs
-    assert hidden.dtypes.eq(bool).all()
-    assert mask.shape == data.shape
-    assert not mask.drop(columns=columns).to_numpy().any()
-    pd.testing.assert_frame_equal(mask[columns], hidden)
-
-
-def test_mar_mask_covers_only_the_columns_that_may_go_missing():
-    # Setup
-    data = _mixed_table(num_rows=30)
-    request = _MaskRequest(data, list(data.columns), 0.3, np.random.default_rng(1), ['num'], 0.3)
-
-    # Run
-    hidden = _MECHANISM_MASKS['mar'](request)
-
-    # Assert: the observed column is not in the mask, every other column is
-    assert list(hidden.columns) == [column for column in data.columns if column != 'num']
-    assert hidden.index.equals(data.index)
