@@ -1,10 +1,13 @@
 """Pure torch diffusion over encoded table rows: no SDV, RDT or pandas.
 
-One module per idea: ``schedule`` (the noise schedule), ``denoisers`` (the networks, behind one
-protocol), ``objective`` (the masked loss), ``samplers`` (reverse diffusion and inpainting),
-``categorical`` (masked diffusion of one-hot columns), ``level_rules`` (the levels a generated
-cell may not take), ``hole_redraw`` (learned holes drawn again given the finished row),
-``training`` (the optimisation loop) and ``model`` (the facade that composes them).
+One module per idea: ``options`` (every option, declared once), ``schedule`` (the noise
+schedule), ``denoisers`` (the networks, behind one protocol), ``objective`` (the masked loss),
+``steps`` (the step rules), ``samplers`` (the one reverse loop: known cells, resampling, guidance,
+reveals), ``noise``, ``categorical`` (masked one-hot columns), ``level_rules`` (the one policy of
+which level a cell may take), ``hole_redraw`` (learned holes drawn again given the finished row),
+``statistics``, ``fitting`` and ``training`` (what a fit reads and how it trains),
+``generation`` and ``best_guess`` (sampling calls), ``distributed`` (torchrun ranks),
+``pickle_format`` (older pickles) and ``model`` (the facade that composes them).
 """
 
 from sdv_missdiff.diffusion.denoisers import ColumnLayout, Denoiser, MLPDenoiser, make_denoiser
@@ -15,7 +18,13 @@ from sdv_missdiff.diffusion.objective import (
     ObservedCellDraws,
     masked_noise_loss,
 )
-from sdv_missdiff.diffusion.samplers import AncestralSampler, DDIMSampler, DPMSolverSampler
+from sdv_missdiff.diffusion.options import ModelOptions
+from sdv_missdiff.diffusion.samplers import (
+    AncestralSampler,
+    DDIMSampler,
+    DPMSolverSampler,
+    ReverseProcess,
+)
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
 from sdv_missdiff.diffusion.training import Trainer, TrainingDivergedError
 
@@ -28,7 +37,9 @@ __all__ = (
     'MLPDenoiser',
     'MaskedDenoisingObjective',
     'MaskedDiffusionModel',
+    'ModelOptions',
     'ObservedCellDraws',
+    'ReverseProcess',
     'Trainer',
     'TrainingDivergedError',
     'VPSchedule',
