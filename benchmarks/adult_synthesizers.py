@@ -41,13 +41,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from sdv_missdiff.benchmark.adapters import SystemNotInstalledError
 from sdv_missdiff.benchmark.runner import fit_and_sample, sample_system
-from sdv_missdiff.benchmark.systems import (
-    DIFFUSION_SYSTEMS,
-    REGISTRY,
-    SystemNotInstalledError,
-    make_system,
-)
+from sdv_missdiff.benchmark.systems import DIFFUSION_SYSTEMS, REGISTRY, make_system
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation import score_synthetic
 from sdv_missdiff.missingness import MECHANISMS, simulate_missing

@@ -29,7 +29,7 @@ Methods:
 - ``tabular_argn``: MOSTLY AI's TabularARGN (optional ``mostlyai-engine``, its defaults) fitted
   on the masked table, then one ``impute`` draw per cell. ``tabular_argn_point``: the mean
   (numbers) or most frequent value (categories) of ``--draws`` draws, pooled by
-  :class:`sdv_missdiff.benchmark.systems.TabularARGNSystem` (the engine's own ``agg_fn='mode'``
+  :class:`sdv_missdiff.benchmark.adapters.TabularARGNSystem` (the engine's own ``agg_fn='mode'``
   truncates category names); it is slow on CPU, so it fills the first ``--subset-rows`` rows.
 - ``missdiff``: ``MissDiffSynthesizer`` with its defaults (unless ``--epochs``, ``--width`` ...
   say otherwise) fitted on the masked table (it learns from the holes),

@@ -50,8 +50,9 @@ import pandas as pd
 import torch
 from sdv.metadata import Metadata
 
+from sdv_missdiff.benchmark.adapters import SystemNotInstalledError
 from sdv_missdiff.benchmark.runner import fit_and_sample, sample_system
-from sdv_missdiff.benchmark.systems import LABELS, SystemNotInstalledError, make_system
+from sdv_missdiff.benchmark.systems import LABELS, make_system
 from sdv_missdiff.datasets import (
     ADULT_TABLE_NAME,
     get_adult_metadata,

@@ -40,12 +40,9 @@ import pandas as pd
 import torch
 
 from sdv_missdiff import MissDiffSynthesizer
+from sdv_missdiff.benchmark.adapters import SystemNotInstalledError
 from sdv_missdiff.benchmark.runner import fit_system, sample_system
-from sdv_missdiff.benchmark.systems import (
-    SystemNotInstalledError,
-    make_system,
-    missdiff_arguments,
-)
+from sdv_missdiff.benchmark.systems import make_system, missdiff_arguments
 from sdv_missdiff.datasets import ADULT_TABLE_NAME, get_adult_metadata, load_adult_split
 from sdv_missdiff.evaluation import quality_scores, score_synthetic
 from sdv_missdiff.missingness import simulate_missing

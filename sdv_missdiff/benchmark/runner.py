@@ -10,12 +10,9 @@ import pandas as pd
 import torch
 
 from sdv_missdiff._validation import check_positive_int
+from sdv_missdiff.benchmark.adapters import SystemNotInstalledError
 from sdv_missdiff.benchmark.datasets import load_benchmark_dataset
-from sdv_missdiff.benchmark.systems import (
-    SystemNotInstalledError,
-    make_system,
-    validate_systems,
-)
+from sdv_missdiff.benchmark.systems import make_system, validate_systems
 from sdv_missdiff.evaluation import score_synthetic
 from sdv_missdiff.missingness import MECHANISMS, simulate_missing
 

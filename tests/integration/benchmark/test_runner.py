@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
+from sdv_missdiff.benchmark.adapters import SDVSystem
 from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata, simulate_bayesian_network
 from sdv_missdiff.benchmark.runner import (
     RESULT_COLUMNS,
@@ -13,7 +14,7 @@ from sdv_missdiff.benchmark.runner import (
     run_benchmark,
     sample_system,
 )
-from sdv_missdiff.benchmark.systems import SDVSystem, make_system
+from sdv_missdiff.benchmark.systems import make_system
 from sdv_missdiff.missingness import simulate_missing
 
 

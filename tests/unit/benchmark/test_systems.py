@@ -1,7 +1,11 @@
-import numpy as np
 import pandas as pd
 import pytest
 
+from sdv_missdiff.benchmark.adapters import (
+    ForestDiffusionSystem,
+    SDVSystem,
+    SystemNotInstalledError,
+)
 from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata
 from sdv_missdiff.benchmark.systems import (
     DEFAULT_SYSTEMS,
@@ -10,10 +14,6 @@ from sdv_missdiff.benchmark.systems import (
     NEURAL_SYSTEMS,
     REGISTRY,
     SYSTEMS,
-    ForestDiffusionSystem,
-    SDVSystem,
-    SystemNotInstalledError,
-    TabularARGNSystem,
     make_system,
     missdiff_arguments,
     validate_systems,
@@ -99,38 +99,6 @@ def test_tabular_argn_without_the_engine_says_how_to_install_it():
     # Run and Assert
     with pytest.raises(SystemNotInstalledError, match='pip install torch==2.13.0 mostlyai-engine'):
         system.fit(table)
-
-
-class _Draws:
-    """Stands in for the engine's model: each ``impute`` call returns the next prepared draw."""
-
-    def __init__(self, draws):
-        self.draws = iter(draws)
-
-    def impute(self, table):
-        return next(self.draws)
-
-
-def test_tabular_argn_impute_pools_draws_and_keeps_observed_cells():
-    # Setup
-    table = pd.DataFrame(
-        {'x': [1.0, np.nan, np.nan], 'g': ['a', np.nan, np.nan]}, index=[10, 11, 12]
-    )
-    draws = [
-        pd.DataFrame({'x': [9.0, 2.0, 0.0], 'g': ['z', 'b', 'c']}),
-        pd.DataFrame({'x': [9.0, 4.0, 3.0], 'g': ['z', 'c', 'a']}),
-        pd.DataFrame({'x': [9.0, 6.0, 3.0], 'g': ['z', 'c', 'b']}),
-    ]
-    system = TabularARGNSystem(TABLE)
-    system.columns, system.dtypes, system.model = ['x', 'g'], table.dtypes, _Draws(draws)
-
-    # Run
-    imputed = system.impute(table, num_draws=3)
-
-    # Assert: means for numbers, the most frequent level (first drawn on ties) otherwise.
-    assert list(imputed.index) == [10, 11, 12]
-    assert imputed['x'].tolist() == [1.0, 4.0, 2.0]
-    assert imputed['g'].tolist() == ['a', 'c', 'c']
 
 
 def test_make_system_unknown_name_lists_the_choices():
