@@ -1,25 +1,21 @@
 """Score matching with missing data for energy models (Givens, Liu and Reeve, ICML 2025)."""
 
 from sdv_missdiff.score_matching.baselines import CompleteCaseScoreMatching, ZeroedScoreMatching
-from sdv_missdiff.score_matching.energies import (
-    EnergyModel,
-    FunctionEnergy,
-    GaussianEnergy,
-    ICALikeEnergy,
-    TruncatedGaussianEnergy,
-)
+from sdv_missdiff.score_matching.energies import EnergyModel, FunctionEnergy
 from sdv_missdiff.score_matching.errors import (
     InvalidMissingDataError,
     NotFittedError,
     ScoreMatchingError,
 )
 from sdv_missdiff.score_matching.fitting import OBJECTIVES, BaseScoreMatching
+from sdv_missdiff.score_matching.gaussian_energy import GaussianEnergy, TruncatedGaussianEnergy
 from sdv_missdiff.score_matching.ggm import (
     GaussianGraphicalModel,
     PenaltyPath,
     roc_auc,
     roc_curve,
 )
+from sdv_missdiff.score_matching.ica_energy import ICALikeEnergy
 from sdv_missdiff.score_matching.importance_weighted import MarginalIWScoreMatching
 from sdv_missdiff.score_matching.marginal_scores import (
     gaussian_marginal_score,

@@ -8,12 +8,12 @@ import torch
 
 from sdv_missdiff._validation import check_choice, check_number
 from sdv_missdiff.score_matching._validation import validate_missing_data
-from sdv_missdiff.score_matching.energies import GaussianEnergy
 from sdv_missdiff.score_matching.errors import (
     InvalidMissingDataError,
     NotFittedError,
     ScoreMatchingError,
 )
+from sdv_missdiff.score_matching.gaussian_energy import GaussianEnergy
 from sdv_missdiff.score_matching.registry import ESTIMATORS, get_estimator
 
 _MIN_EIGENVALUE = 1e-3

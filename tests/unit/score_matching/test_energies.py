@@ -44,17 +44,6 @@ def test_closed_forms_match_autograd(energy):
     torch.testing.assert_close(energy.hessian_quadratic(x, v), quadratic, atol=1e-4, rtol=1e-4)
 
 
-def test_gaussian_cholesky_keeps_initial_precision():
-    # Setup
-    precision = np.array([[2.0, 0.5], [0.5, 1.0]])
-
-    # Run
-    energy = GaussianEnergy(2, precision=precision)
-
-    # Assert
-    np.testing.assert_allclose(energy.precision.detach().numpy(), precision, atol=1e-6)
-
-
 def test_function_energy_uses_user_log_density():
     # Setup
     def log_density(x, params):
@@ -87,29 +76,10 @@ def test_boundary_weight_uses_observed_coordinates_only():
     )
 
 
-def test_truncated_gaussian_needs_a_finite_bound():
-    # Run and Assert
-    with pytest.raises(ScoreMatchingError, match='finite'):
-        TruncatedGaussianEnergy(2, lower=None)
-
-
 def test_bound_with_wrong_shape_names_the_argument():
     # Run and Assert
     with pytest.raises(ScoreMatchingError, match='``upper``'):
         GaussianEnergy(3, upper=[1.0, 2.0])
-
-
-@pytest.mark.parametrize(
-    ('name', 'value'),
-    [('dim', 2.0), ('dim', True), ('dim', 0), ('boundary_cap', 0.0), ('parametrization', 'lu')],
-)
-def test_invalid_gaussian_argument_names_the_argument(name, value):
-    # Setup
-    kwargs = {'dim': 2, name: value}
-
-    # Run and Assert
-    with pytest.raises(ScoreMatchingError, match=f"Invalid value {value!r} for '{name}'"):
-        GaussianEnergy(**kwargs)
 
 
 def test_numpy_integer_dimension_is_valid():
