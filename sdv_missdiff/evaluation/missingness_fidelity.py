@@ -1,19 +1,17 @@
 """Missingness fidelity: is the missing-value pattern, and what it depends on, reproduced?"""
 
-import itertools
-import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sdmetrics.goal import Goal
 from sdmetrics.single_table.base import SingleTableMetric
 
-from sdv_missdiff.evaluation._utils import (
-    CONTINUOUS_SDTYPES,
-    check_same_columns,
-    get_table,
-    get_table_metadata,
+from sdv_missdiff.evaluation._utils import check_same_columns, get_table, get_table_metadata
+from sdv_missdiff.evaluation.missingness_columns import (
+    bin_columns,
+    co_missingness_rows,
+    dependence_rows,
+    rate_rows,
 )
 from sdv_missdiff.evaluation.missingness_patterns import pattern_row, prediction_rows
 
@@ -24,10 +22,6 @@ COMPONENTS = (
     'Missingness Patterns',
     'Missingness Prediction',
 )
-_NUM_BINS = 5
-_MAX_CATEGORIES = 10
-_MISSING_BIN = '<missing>'
-_OTHER_BIN = '<other>'
 
 
 def _column_sdtypes(data, metadata):
@@ -49,68 +43,6 @@ def _column_sdtypes(data, metadata):
             sdtypes[column] = 'categorical'
 
     return sdtypes
-
-
-def _indicator_correlation(first, second):
-    """Pearson correlation of two 0/1 vectors; 0 when either is constant."""
-    if first.std() == 0 or second.std() == 0:
-        return 0.0
-
-    return float(np.corrcoef(first, second)[0, 1])
-
-
-def _bin_column(real_values, synthetic_values, sdtype):
-    """Bin one column identically in both tables, missing values in their own bin."""
-    if sdtype in CONTINUOUS_SDTYPES:
-        if sdtype == 'datetime':
-            real_values = pd.to_datetime(real_values, errors='coerce').astype('int64')
-            synthetic_values = pd.to_datetime(synthetic_values, errors='coerce').astype('int64')
-
-        real_numbers = pd.to_numeric(real_values.astype(object), errors='coerce').astype(float)
-        synthetic_numbers = pd.to_numeric(synthetic_values.astype(object), errors='coerce')
-        synthetic_numbers = synthetic_numbers.astype(float)
-        observed = real_numbers.dropna()
-        edges = np.unique(np.quantile(observed, np.linspace(0, 1, _NUM_BINS + 1)[1:-1]))
-        if observed.empty:
-            edges = np.array([])
-
-        def to_bins(numbers):
-            labels = np.digitize(numbers.to_numpy(), edges).astype(str).astype(object)
-            return pd.Series(np.where(numbers.isna(), _MISSING_BIN, labels), index=numbers.index)
-
-        return to_bins(real_numbers), to_bins(synthetic_numbers)
-
-    real_labels = real_values.astype(object).where(real_values.notna(), _MISSING_BIN).astype(str)
-    synthetic_labels = synthetic_values.astype(object)
-    synthetic_labels = synthetic_labels.where(synthetic_values.notna(), _MISSING_BIN).astype(str)
-    kept = set(real_labels.value_counts().index[:_MAX_CATEGORIES]) | {_MISSING_BIN}
-    return (
-        real_labels.where(real_labels.isin(kept), _OTHER_BIN),
-        synthetic_labels.where(synthetic_labels.isin(kept), _OTHER_BIN),
-    )
-
-
-def _dependence_row(column, other, real_missing, synthetic_missing, real_bins, synthetic_bins):
-    """Compare the missing rate of ``column`` within the bins of ``other``."""
-    real_rates = real_missing.groupby(real_bins).mean()
-    weights = real_bins.value_counts(normalize=True).reindex(real_rates.index)
-    synthetic_rates = synthetic_missing.groupby(synthetic_bins).mean()
-    synthetic_weights = synthetic_bins.value_counts(normalize=True)
-    # A bin the synthetic data never visits gets the synthetic overall rate (no dependence).
-    aligned = synthetic_rates.reindex(real_rates.index).fillna(synthetic_missing.mean())
-    score = 1.0 - float((weights * (real_rates - aligned).abs()).sum())
-    real_strength = float((weights * (real_rates - real_missing.mean()).abs()).sum())
-    synthetic_strength = float(
-        (synthetic_weights * (synthetic_rates - synthetic_missing.mean()).abs()).sum()
-    )
-    return {
-        'Component': 'Missingness Dependence',
-        'Column 1': column,
-        'Column 2': other,
-        'Real': real_strength,
-        'Synthetic': synthetic_strength,
-        'Score': min(max(score, 0.0), 1.0),
-    }
 
 
 def missingness_details(real_data, synthetic_data, metadata=None):
@@ -158,58 +90,12 @@ def missingness_details(real_data, synthetic_data, metadata=None):
     columns = [column for column in real_data.columns if sdtypes[column] not in ('id',)]
     real_missing = real_data[columns].isna().astype(float)
     synthetic_missing = synthetic_data[columns].isna().astype(float)
-    rows = []
-    for column in columns:
-        real_rate = real_missing[column].mean() if len(real_missing) else 0.0
-        synthetic_rate = synthetic_missing[column].mean() if len(synthetic_missing) else 0.0
-        rows.append(
-            {
-                'Component': 'Missing Rate',
-                'Column 1': column,
-                'Column 2': None,
-                'Real': real_rate,
-                'Synthetic': synthetic_rate,
-                'Score': 1.0 - abs(real_rate - synthetic_rate),
-            }
-        )
-
+    rows = rate_rows(columns, real_missing, synthetic_missing)
     incomplete = [column for column in columns if 0 < real_missing[column].mean() < 1]
-    for first, second in itertools.combinations(incomplete, 2):
-        real_correlation = _indicator_correlation(real_missing[first], real_missing[second])
-        synthetic_correlation = _indicator_correlation(
-            synthetic_missing[first], synthetic_missing[second]
-        )
-        rows.append(
-            {
-                'Component': 'Co-Missingness',
-                'Column 1': first,
-                'Column 2': second,
-                'Real': real_correlation,
-                'Synthetic': synthetic_correlation,
-                'Score': 1.0 - abs(real_correlation - synthetic_correlation) / 2,
-            }
-        )
-
+    rows.extend(co_missingness_rows(incomplete, real_missing, synthetic_missing))
     if incomplete and len(synthetic_data):
-        bins = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            for other in columns:
-                bins[other] = _bin_column(real_data[other], synthetic_data[other], sdtypes[other])
-
-        for column in incomplete:
-            for other in columns:
-                if other != column:
-                    rows.append(
-                        _dependence_row(
-                            column,
-                            other,
-                            real_missing[column],
-                            synthetic_missing[column],
-                            *bins[other],
-                        )
-                    )
-
+        bins = bin_columns(real_data, synthetic_data, columns, sdtypes)
+        rows.extend(dependence_rows(incomplete, columns, real_missing, synthetic_missing, bins))
         rows.append(pattern_row(real_missing, synthetic_missing))
         rows.extend(prediction_rows(columns, real_missing, synthetic_missing, bins))
 

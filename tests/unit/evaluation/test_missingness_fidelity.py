@@ -105,25 +105,6 @@ def test_pattern_frequencies():
     assert (patterns['Real'], patterns['Synthetic']) == (2.0, 3.0)
 
 
-def test_details_numbers():
-    # Setup
-    real = pd.DataFrame({'a': [1.0, np.nan, 3.0, np.nan], 'b': ['x', None, 'y', 'y']})
-    synthetic = pd.DataFrame({'a': [1.0, 2.0, 3.0, np.nan], 'b': ['x', 'y', None, 'y']})
-
-    # Run
-    result = evaluate_missingness_fidelity(real, synthetic)
-
-    # Assert
-    rates = result.details[result.details['Component'] == 'Missing Rate'].set_index('Column 1')
-    assert rates.loc['a', 'Real'] == 0.5
-    assert rates.loc['a', 'Synthetic'] == 0.25
-    assert rates.loc['a', 'Score'] == 0.75
-    co_missing = result.details[result.details['Component'] == 'Co-Missingness'].iloc[0]
-    assert co_missing['Real'] == pytest.approx(np.corrcoef([0, 1, 0, 1], [0, 1, 0, 0])[0, 1])
-    assert co_missing['Synthetic'] == pytest.approx(np.corrcoef([0, 0, 0, 1], [0, 0, 1, 0])[0, 1])
-    assert 0 <= result.score <= 1
-
-
 def test_visualizations_and_errors():
     # Setup
     _, real, synthetic = _halves('mnar')
