@@ -16,12 +16,9 @@ from sdv_missdiff._validation import check_number, check_positive_int
 from sdv_missdiff.errors import MissDiffInputError
 
 # Classifier-free guidance weight for conditions (on the levels of one-hot columns under
-# masked categorical diffusion). Measured on Adult (16,000 rows, 20% holes, default model;
-# benchmarks/results/conditionals): share 'Female' among rows conditioned on relationship='Wife'
-# 0.959 with no guidance, 0.997 with 0.5, 1.000 with 1 (real 1.000); SDMetrics quality of rows
-# conditioned on income='>50K' against the real ones 0.949, 0.882 and 0.845. 0.5 follows a
-# tight condition as the data does; 0 gives the most faithful rows where a condition is loose.
-# Imputation is most accurate without guidance, so impute defaults to 0.
+# masked categorical diffusion): 0.5 follows a tight condition as the data does, 0 gives the most
+# faithful rows where a condition is loose (benchmarks/results/conditionals/README.md). Imputation
+# is most accurate without guidance, so impute defaults to 0.
 CONDITIONAL_GUIDANCE_SCALE = 0.5
 
 

@@ -16,8 +16,8 @@ from sdv_missdiff._validation import check_bool, check_positive_int, examples
 from sdv_missdiff.errors import MissDiffInputError
 
 IMPUTATION_LEVEL = 'imputation'
-# Reverse steps of each draw pooled by a point estimate: on Adult (16,000 rows, 20% holes) the
-# mean of 20 draws of 10 steps erred less than 10 draws of 25 or 50 steps, in less time.
+# Reverse steps of each draw pooled by a point estimate: many short draws pool better than a few
+# long ones (benchmarks/results/imputation/README.md).
 POINT_ESTIMATE_STEPS = 10
 
 
@@ -111,9 +111,9 @@ class ImputationMixin:
         ones the level the model finds most likely given the row's observed cells (one extra
         denoiser call; the most frequent of the draws for columns over ``max_one_hot_levels``
         levels, or with ``categorical_diffusion='gaussian'`` or ``conditional_share=0``).
-        That lowers the error cell by cell
-        (as scikit-learn's imputers do), at the price of filled values that are less spread
-        out than real ones: do not fit models on it to estimate variances.
+        That lowers the error cell by cell (as scikit-learn's imputers do), at the price of
+        filled values that are less spread out than real ones: do not fit models on it to
+        estimate variances.
 
         Args:
             data (pandas.DataFrame or dict):
@@ -123,9 +123,7 @@ class ImputationMixin:
                 Number of independent completions (multiple imputation). Defaults to 1.
             num_resamples (int):
                 RePaint resampling: how many times each reverse step is taken. 1 is plain
-                inpainting; the time grows linearly. On Adult, 5 resamples took the best guess
-                (``point_estimate``) from 0.702 to 0.720 categorical accuracy and from 0.103 to
-                0.099 normalised RMSE. Defaults to 1.
+                inpainting; the time grows linearly. Defaults to 1.
             point_estimate (bool):
                 Fill each cell with the pooled best guess of ``num_draws`` draws instead of
                 one draw. Needs ``num_imputations=1``. Defaults to ``False``.
@@ -133,16 +131,12 @@ class ImputationMixin:
                 Draws pooled per cell when ``point_estimate`` is ``True``; the time grows
                 linearly with it. Ignored otherwise. Defaults to 20.
             guidance_scale (float):
-                Classifier-free guidance weight (see ``sample_from_conditions``). On Adult it
-                lowered the best guess's categorical accuracy (0.753 without, 0.749 at 0.5) and
-                doubles the time, so it is off by default. Defaults to 0.
+                Classifier-free guidance weight (see ``sample_from_conditions``); it doubles
+                the time. Defaults to 0.
             sampling_steps (int or None):
-                Reverse steps of each draw, at most the synthesizer's ``num_timesteps``.
-                ``None`` takes the synthesizer's ``sampling_steps`` for draws and 10 (or fewer
-                if ``sampling_steps`` is lower) for the draws pooled by ``point_estimate``,
-                whose mean loses nothing measurable at 10 steps (Adult: normalised RMSE 0.0990
-                from 10 draws of 25 steps, 0.0971 from 20 draws of 10 steps in less time).
-                Defaults to ``None``.
+                Reverse steps of each draw, at most the ``num_timesteps`` option. ``None``
+                takes the ``sampling_steps`` option for draws and 10 (or fewer if that is
+                lower) for the draws pooled by ``point_estimate``. Defaults to ``None``.
 
         Returns:
             pandas.DataFrame or dict:
