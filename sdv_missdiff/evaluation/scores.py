@@ -13,11 +13,11 @@ def quality_scores(real_data, synthetic_data, metadata=None):
 
     Args:
         real_data (pandas.DataFrame or dict):
-            The complete or the observed real table (or ``{'t': df}``).
+            The real table, as :func:`evaluate_fidelity` takes it.
         synthetic_data (pandas.DataFrame or dict):
-            The synthetic table (or what ``synthesizer.sample`` returns).
+            The synthetic table, as :func:`evaluate_fidelity` takes it.
         metadata (sdv.metadata.Metadata, dict or None):
-            Metadata of the table. Defaults to None (detected from ``real_data``).
+            As for :func:`evaluate_fidelity`. Defaults to None (detected).
 
     Returns:
         dict:

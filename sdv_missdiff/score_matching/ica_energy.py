@@ -21,11 +21,11 @@ class ICALikeEnergy(EnergyModel):
             Initial coefficients, a ``(dim, dim)`` matrix of which the upper triangle (diagonal
             included) is used. Defaults to ``None`` (``-0.5`` on the diagonal, zero elsewhere).
         lower (float, array-like or None):
-            Lower bounds of the support. Defaults to ``None``.
+            As for :class:`EnergyModel`. Defaults to ``None`` (unbounded).
         upper (float, array-like or None):
-            Upper bounds of the support. Defaults to ``None``.
+            As for :class:`EnergyModel`. Defaults to ``None`` (unbounded).
         boundary_cap (float):
-            Cap of the truncated score matching weight. Defaults to ``1.0``.
+            As for :class:`EnergyModel`. Defaults to ``1.0``.
     """
 
     def __init__(self, dim, theta=None, lower=None, upper=None, boundary_cap=1.0):
