@@ -6,6 +6,8 @@ measurements behind these numbers are in ``benchmarks/results/speed/README.md``.
 
 import math
 
+import numpy as np
+
 # Optimisation steps of the automatic budget on complete rows, divided by the share of observed
 # cells (a step of rows with holes scores fewer cells), which counts as at least
 # AUTO_MIN_OBSERVED_SHARE (at most 4x the steps).
@@ -52,3 +54,23 @@ def denoiser_width(width, num_rows):
         return int(width)
 
     return SMALL_TABLE_WIDTH if num_rows < SMALL_TABLE_ROWS else DEFAULT_WIDTH
+
+
+def observed_cell_share(observed, column_index):
+    """Share of the cells (one per row and column, whatever its width) that are observed.
+
+    Args:
+        observed (numpy.ndarray):
+            Observation mask of encoded rows.
+        column_index (array-like):
+            Column that owns each dimension.
+
+    Returns:
+        float:
+            Observed cells over all cells; 1 for a table without rows.
+    """
+    if not len(observed):
+        return 1.0
+
+    first_dimensions = np.unique(np.asarray(column_index), return_index=True)[1]
+    return float(np.asarray(observed)[:, first_dimensions].mean())

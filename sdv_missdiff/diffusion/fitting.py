@@ -2,8 +2,44 @@
 
 import torch
 
+from sdv_missdiff.diffusion.denoisers import make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
 from sdv_missdiff.diffusion.training import Trainer
+
+
+def build_denoiser(network, layout, conditional, width, seed, device):
+    """The denoiser of a fit, its weights drawn from ``seed`` (torch's global state untouched).
+
+    Args:
+        network (NetworkOptions):
+            The network's options.
+        layout (ColumnLayout):
+            The column structure of a row.
+        conditional (bool):
+            Whether it takes known cells as a condition.
+        width (int):
+            Width of its hidden layers (``denoiser_width`` resolved).
+        seed (int):
+            Seed of its initial weights.
+        device (torch.device):
+            Where it lives.
+    """
+    # An option older denoisers did not take is passed only when set, so a network of before
+    # is built the same.
+    extra = {'periodic_embedding': network.periodic_embedding} if network.periodic_embedding else {}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        denoiser = make_denoiser(
+            network.denoiser,
+            layout,
+            conditional=conditional,
+            hidden_dimensions=width,
+            num_blocks=network.denoiser_blocks,
+            dropout=network.dropout,
+            **extra,
+        )
+
+    return denoiser.to(device)
 
 
 def held_out(values, observed, share, seed):

@@ -14,9 +14,9 @@ from sdv_missdiff._validation import check_integer, check_number
 from sdv_missdiff.diffusion import budget, pickle_format
 from sdv_missdiff.diffusion.best_guess import most_likely_levels
 from sdv_missdiff.diffusion.categorical import OneHotBlocks
-from sdv_missdiff.diffusion.denoisers import ColumnLayout, make_denoiser
+from sdv_missdiff.diffusion.denoisers import ColumnLayout
 from sdv_missdiff.diffusion.distributed import agree_on_seed, sample_on_ranks
-from sdv_missdiff.diffusion.fitting import train
+from sdv_missdiff.diffusion.fitting import build_denoiser, train
 from sdv_missdiff.diffusion.generation import generate_rows
 from sdv_missdiff.diffusion.level_rules import level_floors
 from sdv_missdiff.diffusion.options import ModelOptions
@@ -164,26 +164,13 @@ class MaskedDiffusionModel:
         self.layout = ColumnLayout.from_column_index(column_index, column_kinds)
         self.learns_holes = bool(learns_holes)
         self.denoiser_width = budget.denoiser_width(network.denoiser_width, len(values))
-        first_dimensions = np.unique(np.asarray(column_index), return_index=True)[1]
-        observed_share = (
-            float(np.asarray(observed)[:, first_dimensions].mean()) if len(values) else 1.0
-        )
+        observed_share = budget.observed_cell_share(observed, column_index)
         self.epochs = budget.training_epochs(
             options.training.epochs, len(values), options.training.batch_size, observed_share
         )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            extra = {'periodic_embedding': network.periodic_embedding}
-            self.denoiser = make_denoiser(
-                network.denoiser,
-                self.layout,
-                conditional=self.conditional,
-                hidden_dimensions=self.denoiser_width,
-                num_blocks=network.denoiser_blocks,
-                dropout=network.dropout,
-                **(extra if network.periodic_embedding else {}),
-            ).to(self.device)
-
+        self.denoiser = build_denoiser(
+            network, self.layout, self.conditional, self.denoiser_width, seed, self.device
+        )
         m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
         x_all = zero_where_missing(x_all, m_all)
