@@ -13,15 +13,14 @@ import torch
 from sdv_missdiff._validation import check_integer, check_number
 from sdv_missdiff.diffusion import budget, pickle_format
 from sdv_missdiff.diffusion.best_guess import most_likely_levels
-from sdv_missdiff.diffusion.categorical import OneHotBlocks
 from sdv_missdiff.diffusion.denoisers import ColumnLayout
 from sdv_missdiff.diffusion.distributed import agree_on_seed, sample_on_ranks
 from sdv_missdiff.diffusion.fitting import build_denoiser, train
 from sdv_missdiff.diffusion.generation import generate_rows
-from sdv_missdiff.diffusion.level_rules import level_floors
 from sdv_missdiff.diffusion.options import ModelOptions
-from sdv_missdiff.diffusion.samplers import SAMPLERS, AntitheticNoise, CPUNoise
-from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas, respaced_timesteps
+from sdv_missdiff.diffusion.sampler_choice import make_sampler, one_hot_blocks, redrawn_holes
+from sdv_missdiff.diffusion.samplers import AntitheticNoise, CPUNoise
+from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
 from sdv_missdiff.diffusion.statistics import fit_statistics, zero_where_missing
 from sdv_missdiff.diffusion.training import training_device
 from sdv_missdiff.diffusion.wrappers import samples_in_bfloat16, sampling_denoiser
@@ -29,8 +28,6 @@ from sdv_missdiff.diffusion.wrappers import samples_in_bfloat16, sampling_denois
 # Rows generated at once when ``batch_size`` is None: chunks of a few thousand rows keep a CPU's
 # activations in cache (benchmarks/results/speed/README.md); a GPU wants large batches.
 SAMPLING_BATCH_ROWS = {'cpu': 4_096, 'accelerator': 20_000}
-# Reverse steps of each sampler when ``sampling_steps`` is None.
-DEFAULT_SAMPLING_STEPS = {'ancestral': 50, 'ddim': 30, 'dpm++2m': 25}
 
 
 class MaskedDiffusionModel:
@@ -76,41 +73,8 @@ class MaskedDiffusionModel:
         self.options = self.options.replace(**changes)
 
     def make_sampler(self, sampling_steps=None, known=True):
-        """The reverse-diffusion sampler of one call.
-
-        Args:
-            sampling_steps (int or None):
-                Reverse steps; ``None`` takes the ``sampling_steps`` option, and where that is
-                ``None`` too, the sampler's own (``DEFAULT_SAMPLING_STEPS``).
-            known (bool):
-                Whether the rows are generated around known cells, which decides the sampler
-                under ``sampler='auto'``. Defaults to ``True``.
-        """
-        name = self.options.sampling.sampler
-        if name == 'auto':
-            name = 'ancestral' if known or self.learns_holes else 'dpm++2m'
-
-        steps = sampling_steps or self.options.sampling.sampling_steps
-        fitted = self.fitted
-        return SAMPLERS[name](
-            self.schedule,
-            respaced_timesteps(self.last_timestep, steps or DEFAULT_SAMPLING_STEPS[name]),
-            fitted.velocity,
-            self._one_hot_blocks(fitted),
-        )
-
-    def _one_hot_blocks(self, fitted=None):
-        # Masked one-hot columns; with ``fitted``, under the floors and pairs of a reveal.
-        if self.options.diffusion.categorical_diffusion != 'masked' or self.layout is None:
-            return None
-
-        floors = pairs = None
-        if fitted is not None:
-            floors = level_floors(fitted.level_frequencies, self.options.sampling.level_cutoff)
-            pairs = fitted.excluded_pairs
-
-        blocks = OneHotBlocks(self.layout, self.device, floors, pairs)
-        return blocks if len(blocks) else None
+        """The reverse process of one call (``sampler_choice.make_sampler``)."""
+        return make_sampler(self, sampling_steps, known)
 
     # -- training -------------------------------------------------------------------------
     def fit(
@@ -174,7 +138,7 @@ class MaskedDiffusionModel:
         m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
         x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
         x_all = zero_where_missing(x_all, m_all)
-        blocks = self._one_hot_blocks()
+        blocks = one_hot_blocks(self)
         self.fitted = fit_statistics(
             x_all,
             m_all,
@@ -275,7 +239,7 @@ class MaskedDiffusionModel:
             self.options.sampling.sampling_precision,
             excluded_dimensions,
         )
-        holes = self._redrawn_holes(sampler, excluded)
+        holes = redrawn_holes(self, sampler, excluded)
         batch_size = self._sampling_batch_size(batch_size)
         if antithetic:
             batch_size += batch_size % 2  # keep every pair of rows in one batch
@@ -300,20 +264,10 @@ class MaskedDiffusionModel:
 
         return sample_on_ranks(sample_here, num_rows, self._generator, known_values, known_mask)
 
-    def _redrawn_holes(self, sampler, excluded):
-        # Structural hole levels of a conditional model with masked one-hot columns, less any a
-        # caller excludes (imputation).
-        holes = self.fitted.structural_holes
-        if holes is None or not self.conditional or sampler.one_hot_blocks is None:
-            return None
-
-        holes = holes if excluded is None else holes & ~excluded
-        return holes if bool(holes.any()) else None
-
     @property
     def guesses_levels(self):
         """bool: Whether :meth:`most_likely_levels` applies (a conditional, masked model)."""
-        return self.conditional and self._one_hot_blocks() is not None
+        return self.conditional and one_hot_blocks(self) is not None
 
     @torch.no_grad()
     def most_likely_levels(

@@ -9,6 +9,7 @@ import torch
 from sdv.metadata import Metadata
 from sdv.sampling import Condition
 
+from sdv_missdiff.diffusion.sampler_choice import redrawn_holes
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.missing_values import MISSING_LEVEL
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
@@ -149,7 +150,7 @@ def test_structural_holes_are_drawn_again_given_the_finished_row(learned):
     hours_hole = spans['hours.is_missing'].start + indicator_levels.index(True)
 
     # Run
-    redrawn = model._redrawn_holes(model.make_sampler(known=False), None)
+    redrawn = redrawn_holes(model, model.make_sampler(known=False))
 
     # Assert: the job's hole (tied to 'retired' by a ruled-out pair) is redrawn; the hours
     # value is hidden from the redraw where its indicator says missing

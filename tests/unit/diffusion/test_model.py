@@ -6,6 +6,7 @@ import torch
 
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel as _Model
 from sdv_missdiff.diffusion.options import ModelOptions
+from sdv_missdiff.diffusion.sampler_choice import redrawn_holes
 
 # The model's behaviour these tests were written for: the paper's unconditional model with
 # Gaussian one-hot blocks, ancestral steps in float32 and no level rules.
@@ -499,8 +500,8 @@ def test_sampled_holes_are_drawn_again_given_the_finished_row():
     model.set_random_state(0)
     rows = model.sample(4000)
     pickled = pickle.loads(pickle.dumps(model))
-    redrawn = model._redrawn_holes(sampler, None)
-    for_imputation = model._redrawn_holes(sampler, torch.tensor([False] * 5 + [True]))
+    redrawn = redrawn_holes(model, sampler)
+    for_imputation = redrawn_holes(model, sampler, torch.tensor([False] * 5 + [True]))
     model.fitted.structural_holes = None
     model.set_random_state(0)
     drawn = model.sample(4000)  # the same rows before the redraw (one batch)
