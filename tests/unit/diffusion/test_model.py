@@ -6,24 +6,20 @@ import torch
 
 from sdv_missdiff.diffusion.model import MaskedDiffusionModel as _Model
 from sdv_missdiff.diffusion.options import ModelOptions
+from sdv_missdiff.diffusion.pickle_format import BEFORE_THE_OPTION
 from sdv_missdiff.diffusion.sampler_choice import redrawn_holes
 
 # The model's behaviour these tests were written for: the paper's unconditional model with
-# Gaussian one-hot blocks, ancestral steps in float32 and no level rules.
+# Gaussian one-hot blocks, ancestral steps in float32 and no level rules, i.e. the model of before
+# the options (what an old pickle lacking an option did), at its old size.
 PLAIN = ModelOptions.from_flat(
     {
+        **BEFORE_THE_OPTION,
         'epochs': 300,
         'batch_size': 500,
         'denoiser_width': 256,
-        'periodic_embedding': 0,
         'conditional_share': 0.0,
         'categorical_diffusion': 'gaussian',
-        'sampler': 'ancestral',
-        'sampling_precision': 'float32',
-        'timestep_emphasis': 0.0,
-        'categorical_weight': 1.0,
-        'level_cutoff': 0.0,
-        'pair_cutoff': 0.0,
     }
 )
 
