@@ -93,8 +93,9 @@ class ConditionalSamplingMixin:
 
         Returns:
             pandas.DataFrame:
-                Reverse-transformed rows with the index of ``known_table``; rows the
-                constraints still reject after ``max_tries`` attempts are missing.
+                Reverse-transformed rows with the index of ``known_table``; rows whose
+                constraints do not hold with their known cells after ``max_tries`` attempts
+                are missing.
         """
         processed_known = sdv_private.transform_known(self, known_table).reset_index(drop=True)
         if given is None:
@@ -117,6 +118,12 @@ class ConditionalSamplingMixin:
             processed.index = pending
             sampled = self._data_processor.reverse_transform(processed)
             sampled = self.reverse_transform_constraints(sampled)
+            if sdv_private.has_constraints(self):
+                # The known cells are the user's, not the generated ones a constraint checked:
+                # a row leaves only if its constraints hold with them (else it is drawn again).
+                sampled = paste_known(sampled, known_table, given)
+                sampled = sampled[sdv_private.constraints_hold(self, sampled).to_numpy()]
+
             parts.append(sampled)
             pending = pending.difference(sampled.index)
 

@@ -25,7 +25,10 @@ with warnings.catch_warnings():
     )
     import sdv.single_table
 
+import pandas as pd
 from sdv._utils import _get_single_table_data
+from sdv.cag import Inequality, Range
+from sdv.cag._errors import ConstraintNotMetError  # private module: SDV raises it, never exports it
 from sdv.single_table.base import FIXED_RNG_SEED
 from sdv.single_table.utils import (
     detect_discrete_columns,
@@ -43,6 +46,7 @@ SUBCLASS_HOOKS = (
     '_fitted',  # whether fit has run
     '_table_name',  # name of the single table
     '_chained_constraints',  # constraints applied to the processed table
+    '_reject_sampling_constraints',  # constraints checked on sampled rows only
 )
 
 # Private methods of BaseSingleTableSynthesizer called through the wrappers below, with the
@@ -52,7 +56,7 @@ PRIVATE_METHODS = {
     '_validate_conditions': ('conditions',),
     '_validate_known_columns': ('conditions',),
     '_transform_conditions': ('condition_df',),
-    '_transform_conditions_chained_constraints': ('condition_df',),
+    '_validate_transform_constraints': ('table_data', 'enforce_constraint_fitting'),
     '_set_random_state': ('random_state',),
     '_validate_fit_before_sample': (),
     '_get_table_metadata': (),
@@ -79,6 +83,8 @@ RANGE_COLUMNS = {
         '_high_diff_column_name': ('_middle_column_name', '_high_column_name'),
     },
 }
+# The processed name of the low column of Inequality and Range (a key of 'derived' above).
+FILLNA_LOW_COLUMN = '_fillna_low_column_name'
 # FixedCombinations: the processed column of the joint values, and the maps from its labels to
 # the combinations (SDV fills one of the two, depending on how the constraint was fitted).
 COMBINATION_JOINT_COLUMN = '_joint_column'
@@ -165,11 +171,83 @@ def validate_known_columns(synthesizer, known_columns):
 
 
 def transform_known(synthesizer, known_table):
-    """Transform user-space known columns to the processed space, as SDV does for conditions."""
-    if getattr(synthesizer, '_chained_constraints', None):
-        return synthesizer._transform_conditions_chained_constraints(known_table)
+    """Transform user-space known columns to the processed space, as SDV does for conditions.
 
-    return synthesizer._transform_conditions(known_table)
+    SDV's chained constraints transform only rows that hold every column they cover; for other
+    known columns SDV falls back to its data processor, which drops the columns a constraint
+    renamed. Here a known low column of ``Inequality`` or ``Range`` is then passed under its
+    processed name (``constraints.renamed_low_columns``), so the model still conditions on it.
+
+    Raises:
+        sdv.errors.ConstraintNotMetError:
+            If the known values themselves break a constraint.
+    """
+    # A condition's date may come as datetime64[s] (pandas 2 keeps a Timestamp's unit); RDT
+    # reads the integer of a datetime column as nanoseconds, so 2020 would become 1970.
+    known_table = known_table.copy()
+    for column in known_table.columns:
+        if pd.api.types.is_datetime64_any_dtype(known_table[column]):
+            known_table[column] = known_table[column].astype('datetime64[ns]')
+
+    constraints = getattr(synthesizer, '_chained_constraints', None)
+    if not constraints:
+        return synthesizer._transform_conditions(known_table)
+
+    try:
+        transformed = synthesizer._validate_transform_constraints(known_table.copy())
+    except ConstraintNotMetError:
+        raise ConstraintNotMetError(
+            'Provided conditions are not valid for the given constraints.'
+        ) from None
+    except Exception:  # a constraint's columns are not all known: SDV's own fallback
+        renamed = renamed_low_columns(constraints)
+        transformed = known_table.rename(columns=renamed)
+
+    return synthesizer._transform_conditions(transformed)
+
+
+def renamed_low_columns(constraints):
+    """``{low column: processed column}`` of every ``Inequality`` and ``Range`` constraint."""
+    renamed = {}
+    for constraint in constraints:
+        if isinstance(constraint, (Inequality, Range)):
+            names = INEQUALITY_COLUMNS if isinstance(constraint, Inequality) else RANGE_COLUMNS
+            low = getattr(constraint, names['originals'][0])
+            renamed[low] = getattr(constraint, FILLNA_LOW_COLUMN)
+
+    return renamed
+
+
+def constraints_hold(synthesizer, rows):
+    """Whether every constraint of the synthesizer holds in each user-space row.
+
+    The chained constraints are checked one after the other, each on the rows as the ones
+    before it transformed them (as SDV validates a table in ``fit``); reject-sampling
+    constraints on the rows themselves.
+
+    Returns:
+        pandas.Series:
+            Boolean, indexed like ``rows``.
+    """
+    holds = pd.Series(True, index=rows.index)
+    stage = rows
+    for constraint in getattr(synthesizer, '_chained_constraints', None) or []:
+        valid = pd.Series(constraint.is_valid(stage), index=stage.index).astype(bool)
+        holds[stage.index[~valid.to_numpy()]] = False
+        stage = stage[valid.to_numpy()]
+        if not len(stage):
+            break
+
+        try:
+            stage = constraint.transform(stage.copy())
+        except Exception:  # a later constraint cannot be checked on these rows: they keep True
+            break
+
+    for constraint in getattr(synthesizer, '_reject_sampling_constraints', None) or []:
+        valid = pd.Series(constraint.is_valid(rows), index=rows.index).astype(bool)
+        holds &= valid
+
+    return holds
 
 
 def combination_maps(constraint):

@@ -19,6 +19,7 @@ from sdv.cag import (
     SingleTableProgrammableConstraint,
 )
 from sdv.metadata import Metadata
+from sdv.sampling import Condition
 
 from sdv_missdiff import MissDiffSynthesizer
 from sdv_missdiff.constraints import restore_missing_cells
@@ -215,3 +216,44 @@ def test_an_empty_constraint_list_keeps_missing_values_too():
     age = synthesizer.get_transformers()['age']
     assert age.missing_value_replacement is None
     assert age.missing_value_generation is None
+
+
+CONSTRAINED_COLUMNS = {
+    'fixed_combinations': ['plan', 'smoker'],
+    'fixed_increments': ['step'],
+    'inequality': ['low', 'mid'],
+    'inequality_datetime': ['start', 'end'],
+    'range': ['low', 'mid', 'high'],
+    'one_hot': ['level_a', 'level_c'],
+    'one_hot_categorical': ['level_b'],
+    'programmable': ['age'],
+}
+
+
+def _condition_values(data, column):
+    # Two values the data holds in complete rows: a common one and the column's extreme.
+    complete = data.dropna()
+    values = complete[column]
+    return [values.mode().iloc[0], values.max()]
+
+
+def test_conditions_on_constrained_columns_hold_and_so_does_the_constraint(fitted):
+    # Setup
+    name, data, synthesizer = fitted
+    synthesizer.set_random_state(0)
+
+    for column in CONSTRAINED_COLUMNS[name]:
+        for value in _condition_values(data, column):
+            # Run
+            conditioned = synthesizer.sample_from_conditions(
+                [Condition({column: value}, num_rows=20)]
+            )['t']
+            remaining = synthesizer.sample_remaining_columns(pd.DataFrame({column: [value] * 20}))[
+                't'
+            ]
+
+            # Assert: every row keeps its condition exactly and meets the constraint.
+            for sampled in (conditioned, remaining):
+                assert len(sampled) == 20
+                assert (sampled[column] == value).all(), (name, column, value)
+                assert _holds(name, sampled), (name, column, value)
