@@ -39,12 +39,17 @@ def _missing_columns(nan_component):
     )
 
 
-def _restore_filled_differences(data, constraint, columns):
+def _restore_filled_differences(data, constraint, columns, codec=None):
     nan_column = getattr(constraint, columns['nan_component'])
     if nan_column not in data.columns:
         return data
 
-    missing = _missing_columns(data[nan_column])
+    nan_values = data[nan_column]
+    encoded = codec is not None and not _holds_labels(nan_values)
+    if encoded:  # a user's transformer (LabelEncoder) made the names numbers: read them back
+        nan_values = codec.decode(data[[nan_column]])[nan_column]
+
+    missing = _missing_columns(nan_values)
     for derived_attribute, source_attributes in columns['derived'].items():
         derived = getattr(constraint, derived_attribute)
         sources = {getattr(constraint, attribute) for attribute in source_attributes}
@@ -52,8 +57,14 @@ def _restore_filled_differences(data, constraint, columns):
         if derived in data.columns and unknown.any():
             data[derived] = data[derived].where(~unknown.to_numpy())
 
-    data[nan_column] = NOTHING_MISSING
+    nothing_missing = pd.DataFrame({nan_column: [NOTHING_MISSING] * len(data)}, index=data.index)
+    data[nan_column] = codec.encode(nothing_missing)[nan_column] if encoded else NOTHING_MISSING
     return data
+
+
+def _holds_labels(values):
+    # The .nan_component as SDV writes it: 'None' or column names (text), not numbers.
+    return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
 
 
 def _restore_missing_combinations(data, constraint):
@@ -72,7 +83,7 @@ def _restore_missing_combinations(data, constraint):
     return data
 
 
-def restore_missing_cells(processed_data, constraints):
+def restore_missing_cells(processed_data, constraints, codec=None):
     """Undo the fills SDV's constraints made in a processed table.
 
     Args:
@@ -80,6 +91,10 @@ def restore_missing_cells(processed_data, constraints):
             The processed table SDV hands to ``_fit``.
         constraints (list):
             The synthesizer's chained constraints, in the order they were applied.
+        codec (object or None):
+            ``decode(frame)`` / ``encode(frame)`` of processed columns through SDV's fitted
+            transformers (``sdv_private.ColumnCodec``), for a ``.nan_component`` column a user's
+            transformer turned into numbers (``update_transformers``). Defaults to ``None``.
 
     Returns:
         pandas.DataFrame:
@@ -92,9 +107,11 @@ def restore_missing_cells(processed_data, constraints):
     data = processed_data.copy()
     for constraint in constraints:
         if isinstance(constraint, Range):
-            data = _restore_filled_differences(data, constraint, sdv_private.RANGE_COLUMNS)
+            data = _restore_filled_differences(data, constraint, sdv_private.RANGE_COLUMNS, codec)
         elif isinstance(constraint, Inequality):
-            data = _restore_filled_differences(data, constraint, sdv_private.INEQUALITY_COLUMNS)
+            data = _restore_filled_differences(
+                data, constraint, sdv_private.INEQUALITY_COLUMNS, codec
+            )
         elif isinstance(constraint, FixedCombinations):
             data = _restore_missing_combinations(data, constraint)
 

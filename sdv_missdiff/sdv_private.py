@@ -206,6 +206,26 @@ def transform_known(synthesizer, known_table):
     return synthesizer._transform_conditions(transformed)
 
 
+class ColumnCodec:
+    """Processed columns to their values before SDV's fitted transformers, and back.
+
+    Args:
+        synthesizer (BaseSingleTableSynthesizer):
+            A synthesizer whose data processor is fitted.
+    """
+
+    def __init__(self, synthesizer):
+        self._transformer = synthesizer._data_processor._hyper_transformer
+
+    def decode(self, frame):
+        """The columns of ``frame`` as they were before the transformers."""
+        return self._transformer.reverse_transform_subset(frame)
+
+    def encode(self, frame):
+        """The columns of ``frame`` through the transformers."""
+        return self._transformer.transform_subset(frame)
+
+
 def renamed_low_columns(constraints):
     """``{low column: processed column}`` of every ``Inequality`` and ``Range`` constraint."""
     renamed = {}

@@ -238,7 +238,9 @@ class MissDiffSynthesizer(
                 Table in SDV's processed space, NaN where a cell is missing.
         """
         encoding = self._options.encoding
-        processed_data = restore_missing_cells(processed_data, self._chained_constraints)
+        processed_data = restore_missing_cells(
+            processed_data, self._chained_constraints, sdv_private.ColumnCodec(self)
+        )
         transformers = sdv_private.field_transformers(self)
         discrete_columns = sdv_private.detect_discrete_columns(
             self.metadata, processed_data, transformers

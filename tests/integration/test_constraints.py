@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from rdt.transformers import FloatFormatter, UnixTimestampEncoder
+from rdt.transformers import FloatFormatter, LabelEncoder, UnixTimestampEncoder
 from sdv.cag import (
     FixedCombinations,
     FixedIncrements,
@@ -257,3 +257,34 @@ def test_conditions_on_constrained_columns_hold_and_so_does_the_constraint(fitte
                 assert len(sampled) == 20
                 assert (sampled[column] == value).all(), (name, column, value)
                 assert _holds(name, sampled), (name, column, value)
+
+
+def test_a_label_encoded_nan_component_still_marks_the_holes(monkeypatch):
+    # Setup: SDV's tutorial step, a LabelEncoder on the constraint's .nan_component, then a refit.
+    import sdv_missdiff.synthesizer as synthesizer_module
+
+    data = _table()
+    synthesizer = MissDiffSynthesizer(_metadata(), enable_gpu=False, **FAST)
+    synthesizer.add_constraints([Inequality(low_column_name='low', high_column_name='mid')])
+    synthesizer.fit({'t': data})
+    synthesizer.update_transformers({'low#mid.nan_component': LabelEncoder()})
+    trained_on = {}
+
+    def spy(processed, constraints, codec=None):
+        trained_on['table'] = restore_missing_cells(processed, constraints, codec)
+        return trained_on['table']
+
+    monkeypatch.setattr(synthesizer_module, 'restore_missing_cells', spy)
+
+    # Run
+    synthesizer.fit({'t': data})
+    sampled = synthesizer.sample(50)['t']
+
+    # Assert: the holes of low (and of the difference) are holes again, not the fills.
+    table = trained_on['table']
+    assert table['low.fillna'].isna().sum() == data['low'].isna().sum()
+    assert table['low#mid'].isna().sum() == (data['low'].isna() | data['mid'].isna()).sum()
+    assert table['low#mid.nan_component'].nunique() == 1
+    assert (sampled['low'] <= sampled['mid']).all() and not sampled[
+        ['low', 'mid']
+    ].isna().any().any()
