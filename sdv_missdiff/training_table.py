@@ -103,10 +103,8 @@ def check_training_table(table_data, modeled_columns, column_metadata, missing_d
             One message per problem; empty when the table can be fitted.
     """
     errors = []
-    if len(table_data) < 2:
-        errors.append(
-            f'The table has {len(table_data)} row(s); MissDiff needs at least 2 rows to fit.'
-        )
+    if not len(table_data):
+        errors.append('The table has no rows; MissDiff needs at least one row to fit.')
 
     for column in modeled_columns:
         values = table_data[column]
@@ -180,9 +178,7 @@ def training_rows(processed_data, discrete_columns, missing_data_strategy):
             )
             data = data[~empty_rows].reset_index(drop=True)
 
-    if len(data) < 2:
-        raise InvalidDataError(
-            [f'Only {len(data)} usable row(s) remain for training; at least 2 needed.']
-        )
+    if not len(data):
+        raise InvalidDataError(['No usable row remains for training; at least one is needed.'])
 
     return data

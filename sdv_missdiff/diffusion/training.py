@@ -18,6 +18,10 @@ from sdv_missdiff.diffusion.distributed import distributed_ranks
 
 # An epoch loss this many times above the best one so far means training blew up.
 EXPLOSION_FACTOR = 100.0
+# Tables under this many rows skip that test: their epoch loss is the mean of a few rows at a few
+# random noise levels, which swings by more than EXPLOSION_FACTOR on its own (one row: 0.02 to
+# 2.9 between epochs). A non-finite loss stops training at any size.
+EXPLOSION_CHECK_ROWS = 64
 # With validation rows, their loss is checked about every this many optimisation steps.
 VALIDATION_INTERVAL = 200
 
@@ -175,7 +179,7 @@ class Trainer:
                 torch.distributed.all_reduce(epoch_loss)  # every rank sees the same epoch loss
 
             epoch_loss = float(epoch_loss) / (share_rows * (ranks[1] if ranks else 1))
-            check_loss(epoch, epoch_loss, best_loss)
+            check_loss(epoch, epoch_loss, best_loss, num_rows)
             best_loss = min(best_loss, epoch_loss)
             loss_values.append(epoch_loss)
             progress.set_description(f'Loss: {epoch_loss:.4f}')
@@ -226,13 +230,22 @@ def validation_loss_of(denoiser, objective, validation, batch_size, seed=0):
     return total / max(len(values), 1)
 
 
-def check_loss(epoch, epoch_loss, best_loss):
-    """Raise ``TrainingDivergedError`` if ``epoch_loss`` is not finite or exploded."""
+def check_loss(epoch, epoch_loss, best_loss, num_rows=EXPLOSION_CHECK_ROWS):
+    """Raise ``TrainingDivergedError`` if ``epoch_loss`` is not finite or exploded.
+
+    The explosion is judged only for tables of at least ``EXPLOSION_CHECK_ROWS`` rows
+    (``num_rows``, which defaults to that).
+    """
     if not math.isfinite(epoch_loss):
         raise TrainingDivergedError(
             f'The training loss became {epoch_loss} at epoch {epoch + 1}, so training was '
             "stopped. Lower 'learning_rate' or check the data for extreme values."
         )
+
+    # An epoch can score nothing (a one-row table whose every cell was drawn as a condition): a
+    # best loss of 0 says nothing of the scale.
+    if num_rows < EXPLOSION_CHECK_ROWS or not best_loss > 0:
+        return
 
     if epoch_loss > EXPLOSION_FACTOR * best_loss:
         raise TrainingDivergedError(

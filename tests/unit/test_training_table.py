@@ -60,8 +60,9 @@ def test_training_rows_fills_or_drops_holes_for_the_baselines():
     data = pd.DataFrame({'x': [1.0, np.nan, 3.0], 'c': ['a', 'a', np.nan]})
     filled = training_rows(data, ['c'], 'mean')
     assert filled['x'].tolist() == [1.0, 2.0, 3.0] and filled['c'].tolist() == ['a'] * 3
-    with pytest.raises(InvalidDataError, match=r'Only 1 usable row\(s\)'):
-        training_rows(data, ['c'], 'drop')
+    assert training_rows(data, ['c'], 'drop')['x'].tolist() == [1.0]  # one complete row
+    with pytest.raises(InvalidDataError, match='No usable row remains'):
+        training_rows(data.iloc[1:], ['c'], 'drop')
 
 
 def test_training_rows_names_a_column_left_empty_by_preprocessing():

@@ -69,6 +69,20 @@ def test_check_loss_accepts_a_loss_that_grows_a_little():
     check_loss(3, 1.5, 1.0)
 
 
+def test_check_loss_reads_no_scale_from_an_epoch_that_scored_nothing():
+    check_loss(3, 0.2, 0.0)  # a one-row table's epoch can score nothing
+    with pytest.raises(TrainingDivergedError, match='became inf'):
+        check_loss(3, float('inf'), 0.0)
+
+
+def test_check_loss_leaves_the_swings_of_a_tiny_table_alone():
+    check_loss(6, 2.854, 0.0238, num_rows=1)  # measured between two epochs of one row
+    with pytest.raises(TrainingDivergedError, match='became nan'):
+        check_loss(6, float('nan'), 0.0238, num_rows=1)
+    with pytest.raises(TrainingDivergedError, match='exploded'):
+        check_loss(6, 2.854, 0.0238, num_rows=64)
+
+
 def test_update_ema_moves_weights_by_one_minus_decay():
     # Setup
     ema, model = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
