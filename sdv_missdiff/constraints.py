@@ -39,7 +39,7 @@ def _missing_columns(nan_component):
     )
 
 
-def _restore_filled_differences(data, constraint, columns, codec=None):
+def _restore_filled_differences(data, constraint, columns, codec=None, keep_patterns=False):
     nan_column = getattr(constraint, columns['nan_component'])
     if nan_column not in data.columns:
         return data
@@ -56,6 +56,9 @@ def _restore_filled_differences(data, constraint, columns, codec=None):
         unknown = missing.map(lambda names, sources=sources: bool(names & sources))
         if derived in data.columns and unknown.any():
             data[derived] = data[derived].where(~unknown.to_numpy())
+
+    if keep_patterns:  # the record stays, and the model learns it with the rest of the row
+        return data
 
     nothing_missing = pd.DataFrame({nan_column: [NOTHING_MISSING] * len(data)}, index=data.index)
     data[nan_column] = codec.encode(nothing_missing)[nan_column] if encoded else NOTHING_MISSING
@@ -83,7 +86,7 @@ def _restore_missing_combinations(data, constraint):
     return data
 
 
-def restore_missing_cells(processed_data, constraints, codec=None):
+def restore_missing_cells(processed_data, constraints, codec=None, keep_patterns=False):
     """Undo the fills SDV's constraints made in a processed table.
 
     Args:
@@ -95,11 +98,18 @@ def restore_missing_cells(processed_data, constraints, codec=None):
             ``decode(frame)`` / ``encode(frame)`` of processed columns through SDV's fitted
             transformers (``sdv_private.ColumnCodec``), for a ``.nan_component`` column a user's
             transformer turned into numbers (``update_transformers``). Defaults to ``None``.
+        keep_patterns (bool):
+            Keep each constraint's own record of which of its columns are missing (the
+            ``.nan_component`` cells and the combinations with a missing member) for the model
+            to learn, so that sampled rows miss them together as SDV's do
+            (``missing_value_generation='random'``); the filled cells are missing either way.
+            Defaults to ``False`` (the record says nothing is missing: complete rows).
 
     Returns:
         pandas.DataFrame:
-            A copy with the filled cells set to NaN and every ``.nan_component`` cell set to
-            'nothing missing'; ``processed_data`` itself when no constraint filled anything.
+            A copy with the filled cells set to NaN and, unless ``keep_patterns``, every
+            ``.nan_component`` cell set to 'nothing missing' and every combination with a
+            missing member missing; ``processed_data`` itself when no constraint filled anything.
     """
     if not any(isinstance(c, (Range, Inequality, FixedCombinations)) for c in constraints):
         return processed_data  # nothing was filled: no copy of the table
@@ -107,12 +117,37 @@ def restore_missing_cells(processed_data, constraints, codec=None):
     data = processed_data.copy()
     for constraint in constraints:
         if isinstance(constraint, Range):
-            data = _restore_filled_differences(data, constraint, sdv_private.RANGE_COLUMNS, codec)
+            data = _restore_filled_differences(
+                data, constraint, sdv_private.RANGE_COLUMNS, codec, keep_patterns
+            )
         elif isinstance(constraint, Inequality):
             data = _restore_filled_differences(
-                data, constraint, sdv_private.INEQUALITY_COLUMNS, codec
+                data, constraint, sdv_private.INEQUALITY_COLUMNS, codec, keep_patterns
             )
-        elif isinstance(constraint, FixedCombinations):
+        elif isinstance(constraint, FixedCombinations) and not keep_patterns:
             data = _restore_missing_combinations(data, constraint)
 
     return data
+
+
+def pattern_columns(constraints):
+    """Processed columns whose holes the constraints put back themselves after sampling.
+
+    The derived and ``.nan_component`` columns of ``Inequality`` and ``Range`` and the joint
+    column of ``FixedCombinations``: under ``missing_value_generation='random'`` their cells are
+    not blanked at random, since the constraint's learned record decides which are missing.
+    """
+    columns = set()
+    for constraint in constraints:
+        if isinstance(constraint, (Range, Inequality)):
+            names = (
+                sdv_private.RANGE_COLUMNS
+                if isinstance(constraint, Range)
+                else (sdv_private.INEQUALITY_COLUMNS)
+            )
+            columns.add(getattr(constraint, names['nan_component']))
+            columns.update(getattr(constraint, derived) for derived in names['derived'])
+        elif isinstance(constraint, FixedCombinations):
+            columns.add(getattr(constraint, sdv_private.COMBINATION_JOINT_COLUMN))
+
+    return columns

@@ -70,7 +70,7 @@ class MissingValues:
         """list[str]: Names of the indicator columns the model trains on (``'learned'`` only)."""
         return list(self.indicators.values())
 
-    def fit(self, processed_data, discrete_columns=(), max_one_hot_levels=None):
+    def fit(self, processed_data, discrete_columns=(), max_one_hot_levels=None, skipped=()):
         """Record each column's missing rate and, with ``'learned'``, how its holes are modeled.
 
         Args:
@@ -82,13 +82,20 @@ class MissingValues:
                 The encoder's limit of one-hot levels: a discrete column with more levels (its
                 hole included) gets an indicator column instead of a level for its hole.
                 Defaults to ``None`` (no limit).
+            skipped (collection of str):
+                Columns whose holes are put back by something else (a constraint's own record,
+                under ``'random'``): never blanked here. Defaults to none.
 
         Returns:
             MissingValues:
                 ``self``.
         """
         rates = processed_data.isna().mean()
-        self.rates = {column: float(rate) for column, rate in rates.items() if rate > 0}
+        self.rates = {
+            column: float(rate)
+            for column, rate in rates.items()
+            if rate > 0 and column not in skipped
+        }
         self.indicators = {}
         self.missing_levels = []
         if self.generation == 'learned':

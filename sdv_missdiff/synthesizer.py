@@ -13,7 +13,7 @@ from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv_missdiff import pickle_format
 from sdv_missdiff._validation import check_choice, check_optional_int
 from sdv_missdiff.conditional import ConditionalSamplingMixin
-from sdv_missdiff.constraints import restore_missing_cells
+from sdv_missdiff.constraints import pattern_columns, restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import TableEncoder
 from sdv_missdiff.errors import MissDiffInputError
@@ -69,8 +69,10 @@ class MissDiffSynthesizer(
             The holes of sampled rows, named after RDT's argument. ``None`` returns complete
             rows. ``'learned'`` learns whether each cell is missing jointly with the values and
             returns NaN where it says so (holes that keep their meaning). ``'random'`` blanks
-            each column independently at its observed rate, as SDV does. ``impute`` fills every
-            hole in every mode. Defaults to ``None``.
+            each column independently at its observed rate, as SDV does; the columns of an
+            ``Inequality``, ``Range`` or ``FixedCombinations`` miss together as the
+            constraint's own record of their holes, learned with the row, says (SDV's
+            patterns). ``impute`` fills every hole in every mode. Defaults to ``None``.
         model_options (dict or MissDiffOptions or None):
             Research and tuning options by name (the network, the diffusion, training, sampling
             and encoding); every option, its default and what it does: ``docs/options.md``.
@@ -238,15 +240,25 @@ class MissDiffSynthesizer(
                 Table in SDV's processed space, NaN where a cell is missing.
         """
         encoding = self._options.encoding
+        random_holes = self.missing_value_generation == 'random'
         processed_data = restore_missing_cells(
-            processed_data, self._chained_constraints, sdv_private.ColumnCodec(self)
+            processed_data,
+            self._chained_constraints,
+            sdv_private.ColumnCodec(self),
+            keep_patterns=random_holes,
         )
         transformers = sdv_private.field_transformers(self)
         discrete_columns = sdv_private.detect_discrete_columns(
             self.metadata, processed_data, transformers
         )
         self._missing_values = MissingValues(self.missing_value_generation)
-        self._missing_values.fit(processed_data, discrete_columns, encoding.max_one_hot_levels)
+        self._missing_values.fit(
+            processed_data,
+            discrete_columns,
+            encoding.max_one_hot_levels,
+            # The constraints put their own holes back from the record the model learned.
+            skipped=pattern_columns(self._chained_constraints) if random_holes else (),
+        )
         processed_data = self._missing_values.prepare(processed_data)
         discrete_columns = list(discrete_columns) + self._missing_values.indicator_columns
         training_data = training_rows(

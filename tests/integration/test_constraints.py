@@ -270,8 +270,8 @@ def test_a_label_encoded_nan_component_still_marks_the_holes(monkeypatch):
     synthesizer.update_transformers({'low#mid.nan_component': LabelEncoder()})
     trained_on = {}
 
-    def spy(processed, constraints, codec=None):
-        trained_on['table'] = restore_missing_cells(processed, constraints, codec)
+    def spy(*args, **kwargs):
+        trained_on['table'] = restore_missing_cells(*args, **kwargs)
         return trained_on['table']
 
     monkeypatch.setattr(synthesizer_module, 'restore_missing_cells', spy)
@@ -288,3 +288,34 @@ def test_a_label_encoded_nan_component_still_marks_the_holes(monkeypatch):
     assert (sampled['low'] <= sampled['mid']).all() and not sampled[
         ['low', 'mid']
     ].isna().any().any()
+
+
+def test_random_holes_give_every_missing_pattern_of_the_constrained_columns():
+    # Setup: low and mid each missing alone and together; plan and smoker too.
+    data = _table(600)
+    synthesizer = MissDiffSynthesizer(
+        _metadata(), enable_gpu=False, missing_value_generation='random', **FAST
+    )
+    synthesizer.add_constraints(
+        [
+            Inequality(low_column_name='low', high_column_name='mid'),
+            FixedCombinations(column_names=['plan', 'smoker']),
+        ]
+    )
+    torch.manual_seed(0)
+    synthesizer.fit({'t': data})
+    synthesizer.set_random_state(0)
+
+    # Run
+    sampled = synthesizer.sample(600)['t']
+
+    # Assert: as SDV's constraints give them, a hole of one column does not take the other.
+    for first, second in (('low', 'mid'), ('plan', 'smoker')):
+        real = set(zip(data[first].isna(), data[second].isna()))
+        drawn = set(zip(sampled[first].isna(), sampled[second].isna()))
+        assert real == {(False, False), (True, False), (False, True), (True, True)}
+        assert drawn == real, (first, second, drawn)
+
+    assert (
+        (sampled['low'] <= sampled['mid']).where(sampled[['low', 'mid']].notna().all(1), True).all()
+    )
