@@ -96,6 +96,49 @@ def reference_page():
     return '\n'.join(lines) + '\n'
 
 
+def build_options(model_options, own):
+    """The options in force: ``model_options`` with the synthesizer's own arguments over it.
+
+    Args:
+        model_options (dict, MissDiffOptions or None):
+            The synthesizer's ``model_options``.
+        own (dict):
+            The options that are arguments of the synthesizer itself, by name.
+
+    Raises:
+        MissDiffInputError:
+            If ``model_options`` is of another type, names an argument, an unknown option or
+            a value an option does not take.
+    """
+    # Imported here: sdv_missdiff.errors imports SDV, which loads this package's synthesizer.
+    from sdv_missdiff.errors import MissDiffInputError
+
+    if model_options is None:
+        model_options = {}
+
+    if isinstance(model_options, MissDiffOptions):
+        options, model_options = model_options, {}
+    elif isinstance(model_options, dict):
+        options = MissDiffOptions()
+    else:
+        raise MissDiffInputError(
+            f"Invalid value {model_options!r} for 'model_options': give a dict of options by "
+            'name (see docs/options.md), a MissDiffOptions or None.'
+        )
+
+    given_twice = sorted(set(model_options) & set(own))
+    if given_twice:
+        raise MissDiffInputError(
+            f'{given_twice} are arguments of MissDiffSynthesizer itself: pass them as '
+            "arguments, not in 'model_options'."
+        )
+
+    try:
+        return options.replace(**model_options, **own)
+    except OptionError as error:
+        raise MissDiffInputError(str(error)) from None
+
+
 __all__ = (
     'DiffusionOptions',
     'EncodingOptions',
@@ -105,6 +148,7 @@ __all__ = (
     'OptionError',
     'SamplingOptions',
     'TrainingOptions',
+    'build_options',
     'reference_page',
 )
 

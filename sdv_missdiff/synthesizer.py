@@ -23,10 +23,10 @@ from sdv_missdiff.loss_values import LossValuesPlotMixin
 from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.options import (
     EncodingOptions,
-    MissDiffOptions,
     OptionError,
     SamplingOptions,
     TrainingOptions,
+    build_options,
 )
 from sdv_missdiff.training_table import check_training_table, training_rows
 
@@ -116,7 +116,7 @@ class MissDiffSynthesizer(
             'learning_rate': learning_rate,
             'max_one_hot_levels': max_one_hot_levels,
         }
-        self._options = _build_options(model_options, own)
+        self._options = build_options(model_options, own)
         check_choice(
             'missing_value_generation',
             missing_value_generation,
@@ -371,34 +371,6 @@ class MissDiffSynthesizer(
             random_state = int(random_state)
 
         sdv_private.set_random_state(self, random_state)
-
-
-def _build_options(model_options, own):
-    """The options in force: ``model_options`` with the synthesizer's own arguments over it."""
-    if model_options is None:
-        model_options = {}
-
-    if isinstance(model_options, MissDiffOptions):
-        options, model_options = model_options, {}
-    elif isinstance(model_options, dict):
-        options = MissDiffOptions()
-    else:
-        raise MissDiffInputError(
-            f"Invalid value {model_options!r} for 'model_options': give a dict of options by "
-            'name (see docs/options.md), a MissDiffOptions or None.'
-        )
-
-    given_twice = sorted(set(model_options) & set(own))
-    if given_twice:
-        raise MissDiffInputError(
-            f'{given_twice} are arguments of MissDiffSynthesizer itself: pass them as '
-            "arguments, not in 'model_options'."
-        )
-
-    try:
-        return options.replace(**model_options, **own)
-    except OptionError as error:
-        raise MissDiffInputError(str(error)) from None
 
 
 sdv_private.register_addon(MissDiffSynthesizer)
