@@ -14,38 +14,13 @@ import tqdm
 from sdv_missdiff import sdv_private
 from sdv_missdiff._validation import check_number, check_positive_int
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.known_cells import check_known_in_range, paste_known
 
 # Classifier-free guidance weight for conditions (on the levels of one-hot columns under
 # masked categorical diffusion): 0.5 follows a tight condition as the data does, 0 gives the most
 # faithful rows where a condition is loose (benchmarks/results/conditionals/README.md). Imputation
 # is most accurate without guidance, so impute defaults to 0.
 CONDITIONAL_GUIDANCE_SCALE = 0.5
-
-
-def paste_known(sampled, known, given):
-    """Put the given cells of ``known`` into ``sampled`` (same index), values and dtypes intact.
-
-    Args:
-        sampled (pandas.DataFrame):
-            Generated rows; its index is a subset of ``known``'s.
-        known (pandas.DataFrame):
-            The known cells, as the user gave them.
-        given (pandas.DataFrame):
-            Boolean frame like ``known``: True where the cell is returned as given.
-
-    Returns:
-        pandas.DataFrame:
-            ``sampled`` with the given cells of ``known``.
-    """
-    rows = sampled.index
-    for column in known.columns:
-        value = known.loc[rows, column]
-        if given[column].all():
-            sampled[column] = value
-        else:
-            sampled[column] = value.where(given.loc[rows, column], sampled[column])
-
-    return sampled
 
 
 class ConditionalSamplingMixin:
@@ -205,9 +180,10 @@ class ConditionalSamplingMixin:
         output_file_path,
     ):
         """Generate around ``known_table`` with a progress bar, as SDV's sampling methods do."""
-        # Discrete columns reach the model as their raw values, so raw values are checked, once,
-        # before SDV's error handling would hide the message.
+        # Known values are checked once, before SDV's error handling would hide the message:
+        # discrete columns reach the model as their raw values, numbers and dates processed.
         self._inpainter.check_known_categories(known_table)
+        check_known_in_range(self, known_table)
         sampled = pd.DataFrame()
         try:
             with tqdm.tqdm(total=len(known_table)) as progress_bar:
@@ -221,10 +197,11 @@ class ConditionalSamplingMixin:
                     progress_bar,
                     output_file_path,
                 )
-
-            self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
         except (Exception, KeyboardInterrupt) as error:
             sdv_private.handle_sampling_error(output_file_path, error)
+
+        # Outside SDV's handling, which would replace the message with its own.
+        self._check_sampled_all(len(sampled), len(known_table), max_tries_per_batch)
 
         return sampled
 

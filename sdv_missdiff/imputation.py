@@ -190,6 +190,13 @@ class ImputationMixin:
 
         num_completions = num_draws if point_estimate else num_imputations
         is_dict = isinstance(data, dict)
+        if is_dict and list(data) != [self._table_name]:
+            raise MissDiffInputError(
+                f"'data' names the table(s) {sorted(map(str, data))}, but this synthesizer was "
+                f"fitted on the table '{self._table_name}'. Pass {{'{self._table_name}': "
+                'DataFrame}, or the DataFrame itself.'
+            )
+
         table = sdv_private.single_table_data(data) if is_dict else data
         self._check_imputation_input(table)
 

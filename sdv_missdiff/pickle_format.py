@@ -54,6 +54,7 @@ def upgrade(state):
 
     state['_options'] = MissDiffOptions().replace(**values)
     state.setdefault('_missing_values', None)
+    state.setdefault('_fitted_ranges', {})  # conditions out of range were not checked then
     state.setdefault('missing_value_generation', None)
     if model is not None:
         holes = state['_missing_values'] or MissingValues(None)

@@ -19,6 +19,7 @@ from sdv_missdiff.encoding import TableEncoder
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import Inpainter
+from sdv_missdiff.known_cells import fitted_ranges
 from sdv_missdiff.loss_values import LossValuesPlotMixin
 from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.options import (
@@ -144,6 +145,7 @@ class MissDiffSynthesizer(
         self._encoder = None
         self._num_training_rows = None
         self._missing_values = None
+        self._fitted_ranges = {}
 
     @property
     def options(self):
@@ -269,6 +271,7 @@ class MissDiffSynthesizer(
         self._warn_frequency_encoded()
         values, observed = self._encoder.transform(training_data)
         self._num_training_rows = len(training_data)
+        self._fitted_ranges = fitted_ranges(processed_data, self._encoder)
         self._model = MaskedDiffusionModel(
             self._options.model_part(), verbose=self.verbose, enable_gpu=self.enable_gpu
         )

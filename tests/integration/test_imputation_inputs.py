@@ -219,6 +219,13 @@ def test_impute_before_fit_raises_not_fitted():
         synthesizer.impute(dependent_table(5))
 
 
+@pytest.mark.parametrize('tables', [['wrong_name'], ['table', 'other']])
+def test_impute_rejects_a_table_name_the_synthesizer_was_not_fitted_on(synthesizer, tables):
+    data = {name: table_with_holes() for name in tables}
+    with pytest.raises(MissDiffInputError, match="fitted on the table 'table'"):
+        synthesizer.impute(data)
+
+
 def test_impute_rejects_columns_the_synthesizer_never_saw(synthesizer):
     # Setup
     data = dependent_table(5).assign(height=1.0)
