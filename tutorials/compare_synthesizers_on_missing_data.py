@@ -1,7 +1,17 @@
 """Tutorial: simulate missing values on your own table and compare two SDV synthesizers.
 
-Run it with ``python tutorials/compare_synthesizers_on_missing_data.py``. It takes well under two
-minutes on a laptop CPU. Replace ``make_table`` by your own complete DataFrame to use your data.
+Run it from the repository root with ``python tutorials/compare_synthesizers_on_missing_data.py``.
+It takes about 10 seconds (8.4 and 8.5 s wall clock with torch's default threads; 2-core CPU,
+measured 2026-12-07). Replace ``make_table`` by your own complete DataFrame to use your data.
+
+Reading the scores. MissDiff's missingness fidelity is lower than GaussianCopula's by default,
+by design: ``MissDiffSynthesizer`` returns complete rows (``missing_value_generation=None``,
+the data as if every cell had been observed), so its synthetic table has no holes to compare
+with the real ones. Pass ``missing_value_generation='learned'`` (holes learned jointly with the
+values, keeping what they depend on) or ``'random'`` (each column blanked at its observed rate,
+as SDV does) to sample rows with holes. XGBoost accuracy is printed beside the majority-class
+baseline, the accuracy of always predicting the most frequent income of the real test rows: a
+synthesizer's rows are useful for training only as far as they beat it.
 """
 
 import warnings
@@ -56,8 +66,9 @@ metadata = Metadata.detect_from_dataframes({'t': observed_train})
 try:
     from sdv_missdiff import MissDiffSynthesizer
 
-    # Few epochs so the tutorial runs in CI; for real work keep the default (epochs=None: about
-    # 6,000 optimisation steps, 1,500 epochs for these 1,000 rows).
+    # Few epochs so the tutorial runs in CI (40 epochs: 160 optimisation steps at batch 256); for
+    # real work keep the default (epochs=None: about 6,000 steps divided by the share of observed
+    # cells, at most 500 epochs, so 500 epochs and 2,000 steps for these 1,000 rows).
     second_name, second = 'MissDiff', MissDiffSynthesizer(metadata, epochs=40)
 except ImportError:
     from sdv.single_table import CTGANSynthesizer
@@ -74,7 +85,12 @@ for name, synthesizer in synthesizers.items():
     samples[name] = synthesizer.sample(len(observed_train))['t']
 
 # 4. Evaluate. Fidelity against the complete table (we have it because we simulated), and
-#    against the observed cells only, as you would without the complete table.
+#    against the observed cells only, as you would without the complete table. Missingness
+#    fidelity compares the holes: MissDiff's rows here have none (see the docstring). The
+#    majority-class baseline is what a model that always predicts the most frequent income of
+#    the real test rows scores.
+majority_class = real_test['income'].value_counts().idxmax()
+majority_accuracy = float((real_test['income'] == majority_class).mean())
 rows = []
 for name, synthetic in samples.items():
     fidelity = evaluate_fidelity(complete_train, synthetic, metadata)
@@ -91,12 +107,22 @@ for name, synthetic in samples.items():
             'fidelity (observed cells)': observed_fidelity.score,
             'missingness fidelity': missingness.score,
             'XGBoost accuracy (TSTR)': accuracy,
+            'majority-class baseline': majority_accuracy,
         }
     )
 
 print(pd.DataFrame(rows).set_index('synthesizer').round(3).to_string(), end='\n\n')
+print(
+    f"Majority-class baseline: always predicting '{majority_class}' is right on "
+    f'{majority_accuracy:.3f} of the real test rows.'
+)
+holes = {name: synthetic.isna().to_numpy().mean() for name, synthetic in samples.items()}
+shares = ', '.join(f'{name} {share:.3f}' for name, share in holes.items())
+real_share = observed_train.isna().to_numpy().mean()
+print(f'Share of missing cells: real {real_share:.3f}, synthetic {shares}.', end='\n\n')
 
 # 5. Look closer: which columns' missingness depends on what, in real vs synthetic data?
+print(f'Missingness dependence, real vs {second_name}:')
 print(missingness.details.query("Component == 'Missingness Dependence'").round(3).to_string())
 
 # Figures (plotly) for a notebook or a browser, e.g. ``figure.show()``:

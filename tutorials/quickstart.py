@@ -1,7 +1,8 @@
 """Quickstart: synthesize a table with missing values without imputing it first.
 
-Runs end to end in about a minute on a laptop CPU (small data, few epochs). Real use: more rows
-and the default ``epochs``.
+Run it from the repository root with ``python tutorials/quickstart.py``. It takes about 15
+seconds (13.5 to 19.6 s wall clock over four runs with torch's default threads; 2-core CPU,
+measured 2026-12-07): small data, few epochs. Real use: more rows and the default ``epochs``.
 """
 
 import tempfile
@@ -33,7 +34,9 @@ metadata = Metadata.detect_from_dataframes({'patients': patients})
 
 # 3. Fit on the incomplete table: NaN cells are left out of the loss, not filled in.
 torch.manual_seed(0)  # makes the fit repeatable
-synthesizer = MissDiffSynthesizer(metadata, epochs=100)  # epochs=None (default) trains longer
+# 100 epochs: 800 optimisation steps at batch 256. The default (epochs=None) gives this table 500
+# (about 6,000 steps divided by the share of observed cells, at most 500 epochs).
+synthesizer = MissDiffSynthesizer(metadata, epochs=100)
 synthesizer.fit({'patients': patients})
 print(synthesizer.get_loss_values().tail(3))
 

@@ -2,11 +2,13 @@
 
 Fits a sparse Gaussian graphical model to the numerical columns of the bundled UCI Adult table
 after hiding 20% of its cells at random, without imputing or dropping anything, and draws the
-estimated graph. Runs in well under a minute on two CPU cores.
+estimated graph.
 
-Run: ``python tutorials/score_matching_ggm.py [OUTPUT.png]``: the figure goes to ``OUTPUT.png``,
-by default to ``score_matching_ggm.png`` in a new temporary folder (the path is printed), so
-running the tutorial never writes into the working tree.
+Run it from the repository root with ``python tutorials/score_matching_ggm.py [OUTPUT.png]``:
+the figure goes to ``OUTPUT.png``, by default to ``score_matching_ggm.png`` in a new temporary
+folder (the path is printed), so running the tutorial never writes into the working tree. It
+takes about 5 seconds (4.1 and 4.6 s wall clock; the script sets one torch thread; 2-core
+CPU, measured 2026-12-07).
 """
 
 import pathlib
@@ -48,7 +50,9 @@ model = GaussianGraphicalModel('marginal_iw', alpha=0.05, epochs=200, seed=0)
 model.fit(table)
 print('edges:', model.edges_)
 print('partial correlations:')
-print(pd.DataFrame(model.partial_correlations_, index=columns, columns=columns).round(2))
+print(
+    pd.DataFrame(model.partial_correlations_, index=columns, columns=columns).round(2).to_string()
+)
 
 # 3. Draw the graph: one node per column, an edge per non-zero precision entry, coloured by
 #    the sign of the partial correlation and as wide as its size. Adult has no known true
