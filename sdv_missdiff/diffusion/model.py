@@ -22,6 +22,7 @@ from sdv_missdiff.diffusion.sampler_choice import make_sampler, one_hot_blocks, 
 from sdv_missdiff.diffusion.samplers import AntitheticNoise, CPUNoise
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
 from sdv_missdiff.diffusion.statistics import fit_statistics, zero_where_missing
+from sdv_missdiff.diffusion.threads import cpu_threads
 from sdv_missdiff.diffusion.training import training_device
 from sdv_missdiff.diffusion.wrappers import samples_in_bfloat16, sampling_denoiser
 
@@ -150,7 +151,8 @@ class MaskedDiffusionModel:
             hole_levels,
             indicated_by,
         )
-        train(self, x_all, m_all, seed, blocks, hole_draw_columns)
+        with cpu_threads(self.device):
+            train(self, x_all, m_all, seed, blocks, hole_draw_columns)
 
     # -- sampling -------------------------------------------------------------------------
     def set_random_state(self, random_state):
@@ -262,7 +264,8 @@ class MaskedDiffusionModel:
                 excluded,
             )
 
-        return sample_on_ranks(sample_here, num_rows, self._generator, known_values, known_mask)
+        with cpu_threads(self.device):
+            return sample_on_ranks(sample_here, num_rows, self._generator, known_values, known_mask)
 
     @property
     def guesses_levels(self):
@@ -302,16 +305,17 @@ class MaskedDiffusionModel:
             self.options.sampling.sampling_precision,
             excluded_dimensions,
         )
-        return most_likely_levels(
-            self.make_sampler(),
-            denoiser,
-            CPUNoise(self._generator, self.device),
-            known_values,
-            known_mask,
-            num_passes,
-            self._sampling_batch_size(batch_size),
-            guidance_scale,
-        )
+        with cpu_threads(self.device):
+            return most_likely_levels(
+                self.make_sampler(),
+                denoiser,
+                CPUNoise(self._generator, self.device),
+                known_values,
+                known_mask,
+                num_passes,
+                self._sampling_batch_size(batch_size),
+                guidance_scale,
+            )
 
     # -- pickling -------------------------------------------------------------------------
     def __getstate__(self):
