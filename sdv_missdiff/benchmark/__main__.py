@@ -22,6 +22,7 @@ not), 1 when none did, 2 for invalid arguments or a refused ``--output``.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -49,6 +50,7 @@ from sdv_missdiff.benchmark.systems import (
     NEURAL_SYSTEMS,
     REGISTRY,
     SYSTEMS,
+    missing_packages,
 )
 from sdv_missdiff.missingness import MECHANISMS
 
@@ -164,8 +166,9 @@ def build_parser():
         choices=list(SYSTEMS),
         default=list(DEFAULT_SYSTEMS),
         help=(
-            'systems to run (default: all but '
-            f'{", ".join(name for name in SYSTEMS if not REGISTRY[name].default)})'
+            'systems to run (default: the ones that need no extra and finish in minutes, '
+            f'{", ".join(DEFAULT_SYSTEMS)}; CTGAN and TVAE, slow on a CPU, and ForestDiffusion '
+            'and TabularARGN, which need the peers extra, by name)'
         ),
     )
     parser.add_argument(
@@ -305,15 +308,42 @@ def _check_failures(results, output):
     )
 
 
+# The distributions that may provide each package recorded with the results.
+_DISTRIBUTIONS = {
+    'sdv': ('sdv',),
+    'torch': ('torch',),
+    'xgboost': ('xgboost', 'xgboost-cpu'),
+    'ctgan': ('ctgan',),
+    'ForestDiffusion': ('ForestDiffusion',),
+    'mostlyai-engine': ('mostlyai-engine',),
+}
+
+
 def _versions():
     versions = {}
-    for package in ('sdv', 'torch', 'xgboost', 'ctgan', 'ForestDiffusion'):
-        try:
-            versions[package] = package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            versions[package] = 'not installed'
+    for package, distributions in _DISTRIBUTIONS.items():
+        versions[package] = 'not installed'
+        for distribution in distributions:
+            try:
+                version = package_metadata.version(distribution)
+            except package_metadata.PackageNotFoundError:
+                continue
+
+            same = distribution == package
+            versions[package] = version if same else f'{version} ({distribution})'
+            break
 
     return versions
+
+
+def _check_packages(parser, systems):
+    # Before anything is fitted: every run scores XGBoost utility, and some systems need extras.
+    problems = missing_packages(systems)
+    if importlib.util.find_spec('xgboost') is None:
+        problems.insert(0, "utility scores need xgboost: pip install 'sdv-missdiff[benchmark]'")
+
+    if problems:
+        parser.error('; '.join(problems))
 
 
 def main(argv=None):
@@ -336,6 +366,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_positive_ints(parser, args)
+    _check_packages(parser, args.systems)
     try:
         settings = system_settings(args.systems, args.epochs, args.param)
     except ValueError as error:

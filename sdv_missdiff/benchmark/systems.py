@@ -30,6 +30,7 @@ Each system is built as one of the ``fit(table)`` / ``sample(num_rows)`` adapter
 imported only when a system is built.
 """
 
+import importlib.util
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -128,7 +129,11 @@ class SystemSpec:
         neural (bool):
             Takes ``epochs`` (``--epochs`` and the ``--param neural.KEY=VALUE`` group).
         default (bool):
-            Run by the benchmark command when ``--systems`` is not given.
+            Run by the benchmark command when ``--systems`` is not given: systems that need
+            no extra and finish in minutes on Adult's 16,000 rows on a CPU.
+        requires (tuple[str, str] or None):
+            The module the system imports and the extra that installs it, when the package's
+            own dependencies lack it.
     """
 
     label: str
@@ -136,6 +141,7 @@ class SystemSpec:
     diffusion: bool = False
     neural: bool = False
     default: bool = True
+    requires: tuple = None
 
 
 REGISTRY = {
@@ -175,14 +181,28 @@ REGISTRY = {
         partial(_build_sdv, 'GaussianCopulaSynthesizer', holes_from_column=True),
         default=False,
     ),
-    'ctgan': SystemSpec('CTGAN', partial(_build_sdv, 'CTGANSynthesizer'), neural=True),
-    'tvae': SystemSpec('TVAE', partial(_build_sdv, 'TVAESynthesizer'), neural=True),
-    'forest_diffusion': SystemSpec('ForestDiffusion', _build_forest_diffusion),
-    'tabular_argn': SystemSpec('TabularARGN', _build_tabular_argn, default=False),
+    # CTGAN and TVAE are slow on a CPU at 16,000 rows times several seeds: asked for by name.
+    'ctgan': SystemSpec(
+        'CTGAN', partial(_build_sdv, 'CTGANSynthesizer'), neural=True, default=False
+    ),
+    'tvae': SystemSpec('TVAE', partial(_build_sdv, 'TVAESynthesizer'), neural=True, default=False),
+    'forest_diffusion': SystemSpec(
+        'ForestDiffusion',
+        _build_forest_diffusion,
+        default=False,
+        requires=('ForestDiffusion', 'peers'),
+    ),
+    'tabular_argn': SystemSpec(
+        'TabularARGN',
+        _build_tabular_argn,
+        default=False,
+        requires=('mostlyai.engine', 'peers'),
+    ),
     'tabular_argn_holes': SystemSpec(
         'TabularARGN (its holes)',
         partial(_build_tabular_argn, complete_rows=False),
         default=False,
+        requires=('mostlyai.engine', 'peers'),
     ),
 }
 """Every benchmark system, by name, in the order of the result tables."""
@@ -192,6 +212,28 @@ DEFAULT_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.default)
 DIFFUSION_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.diffusion)
 NEURAL_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.neural)
 LABELS = {name: spec.label for name, spec in REGISTRY.items()}
+
+
+def _installed(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is missing
+        return False
+
+
+def missing_packages(systems):
+    """One message per system of ``systems`` whose package is not installed, with its extra."""
+    messages = []
+    for name in systems:
+        requires = REGISTRY[name].requires
+        if requires is not None and not _installed(requires[0]):
+            module, extra = requires
+            messages.append(
+                f"system '{name}' needs {module}, which is not installed: "
+                f"pip install 'sdv-missdiff[{extra}]' (see benchmarks/README.md)"
+            )
+
+    return messages
 
 
 def validate_systems(systems):

@@ -36,7 +36,8 @@ EXPECTED = {
     'tvae': ('TVAESynthesizer', None, False, False),
 }
 OPTIONAL = {'gaussian_copula_imputed', 'gaussian_copula_from_column', 'missdiff_learned'}
-OPTIONAL |= {'missdiff_random', 'tabular_argn', 'tabular_argn_holes'}
+OPTIONAL |= {'missdiff_random', 'tabular_argn', 'tabular_argn_holes', 'forest_diffusion'}
+OPTIONAL |= {'ctgan', 'tvae'}  # slow on a CPU: asked for by name
 
 
 def test_registry_holds_every_system_of_the_cli_scripts_and_demo():
@@ -163,3 +164,19 @@ def test_make_system_refuses_an_unknown_missdiff_setting_by_name():
     # Run and Assert
     with pytest.raises(MissDiffInputError, match=r"Unknown option\(s\) \['bogus'\]"):
         make_system('missdiff', get_bayesian_network_metadata(), TABLE, {'bogus': 1})
+
+
+def test_missing_packages_name_the_system_and_its_extra(monkeypatch):
+    # Setup: ForestDiffusion missing, mostlyai-engine's parent package too.
+    from sdv_missdiff.benchmark import systems
+
+    monkeypatch.setattr(systems, '_installed', lambda module: module == 'nothing')
+
+    # Run
+    messages = systems.missing_packages(['missdiff', 'forest_diffusion', 'tabular_argn'])
+
+    # Assert
+    assert len(messages) == 2
+    assert "system 'forest_diffusion' needs ForestDiffusion" in messages[0]
+    assert "pip install 'sdv-missdiff[peers]'" in messages[1]
+    assert systems._installed('no_such_package.sub') is False
