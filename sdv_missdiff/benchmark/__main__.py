@@ -22,20 +22,15 @@ not), 1 when none did, 2 for invalid arguments or a refused ``--output``.
 """
 
 import argparse
-import importlib.util
 import json
-import os
-import platform
 import shlex
 import sys
 import time
-from importlib import metadata as package_metadata
 from pathlib import Path
-
-import torch
 
 from sdv_missdiff._validation import check_positive_int
 from sdv_missdiff.benchmark.datasets import DATASETS
+from sdv_missdiff.benchmark.environment import machine_note, missing_packages
 from sdv_missdiff.benchmark.report import (
     ERRORS_FILE,
     REPORT_FILES,
@@ -50,7 +45,6 @@ from sdv_missdiff.benchmark.systems import (
     NEURAL_SYSTEMS,
     REGISTRY,
     SYSTEMS,
-    missing_packages,
 )
 from sdv_missdiff.missingness import MECHANISMS
 
@@ -308,40 +302,9 @@ def _check_failures(results, output):
     )
 
 
-# The distributions that may provide each package recorded with the results.
-_DISTRIBUTIONS = {
-    'sdv': ('sdv',),
-    'torch': ('torch',),
-    'xgboost': ('xgboost', 'xgboost-cpu'),
-    'ctgan': ('ctgan',),
-    'ForestDiffusion': ('ForestDiffusion',),
-    'mostlyai-engine': ('mostlyai-engine',),
-}
-
-
-def _versions():
-    versions = {}
-    for package, distributions in _DISTRIBUTIONS.items():
-        versions[package] = 'not installed'
-        for distribution in distributions:
-            try:
-                version = package_metadata.version(distribution)
-            except package_metadata.PackageNotFoundError:
-                continue
-
-            same = distribution == package
-            versions[package] = version if same else f'{version} ({distribution})'
-            break
-
-    return versions
-
-
 def _check_packages(parser, systems):
-    # Before anything is fitted: every run scores XGBoost utility, and some systems need extras.
+    # Before anything is fitted: the message names each missing package and its extra.
     problems = missing_packages(systems)
-    if importlib.util.find_spec('xgboost') is None:
-        problems.insert(0, "utility scores need xgboost: pip install 'sdv-missdiff[benchmark]'")
-
     if problems:
         parser.error('; '.join(problems))
 
@@ -377,9 +340,7 @@ def main(argv=None):
     print(f'{command}\nresults go to {output}', flush=True)
     notes = [
         f'Systems and their arguments: `{json.dumps(settings)}` (empty: the synthesizer defaults).',
-        f'Machine: {platform.machine()}, {os.cpu_count()} cores, torch threads '
-        f'{torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS")}, '
-        f'device cpu; versions {json.dumps(_versions())}.',
+        machine_note(),
     ]
     start = time.perf_counter()
 

@@ -30,7 +30,6 @@ Each system is built as one of the ``fit(table)`` / ``sample(num_rows)`` adapter
 imported only when a system is built.
 """
 
-import importlib.util
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -212,28 +211,6 @@ DEFAULT_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.default)
 DIFFUSION_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.diffusion)
 NEURAL_SYSTEMS = tuple(name for name, spec in REGISTRY.items() if spec.neural)
 LABELS = {name: spec.label for name, spec in REGISTRY.items()}
-
-
-def _installed(module):
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # its parent package is missing
-        return False
-
-
-def missing_packages(systems):
-    """One message per system of ``systems`` whose package is not installed, with its extra."""
-    messages = []
-    for name in systems:
-        requires = REGISTRY[name].requires
-        if requires is not None and not _installed(requires[0]):
-            module, extra = requires
-            messages.append(
-                f"system '{name}' needs {module}, which is not installed: "
-                f"pip install 'sdv-missdiff[{extra}]' (see benchmarks/README.md)"
-            )
-
-    return messages
 
 
 def validate_systems(systems):

@@ -265,10 +265,9 @@ def test_python_dash_m_without_matplotlib_exits_1_when_every_run_fails(tmp_path)
 def test_missing_packages_stop_the_command_before_any_fit(monkeypatch, capsys, tmp_path):
     # Setup
     from sdv_missdiff.benchmark import __main__ as cli
-    from sdv_missdiff.benchmark import systems
+    from sdv_missdiff.benchmark import environment
 
-    monkeypatch.setattr(systems, '_installed', lambda module: False)
-    monkeypatch.setattr(cli.importlib.util, 'find_spec', lambda name: None)
+    monkeypatch.setattr(environment, 'installed', lambda module: False)
 
     # Run
     with pytest.raises(SystemExit) as stopped:
@@ -280,11 +279,3 @@ def test_missing_packages_stop_the_command_before_any_fit(monkeypatch, capsys, t
     assert "utility scores need xgboost: pip install 'sdv-missdiff[benchmark]'" in error
     assert "system 'forest_diffusion' needs ForestDiffusion" in error
     assert not (tmp_path / 'out').exists()
-
-
-def test_versions_name_the_distribution_that_provides_xgboost():
-    from sdv_missdiff.benchmark.__main__ import _versions
-
-    versions = _versions()
-    assert versions['xgboost'] != 'not installed'  # xgboost-cpu in the test extra on Linux
-    assert set(versions) >= {'sdv', 'torch', 'xgboost', 'mostlyai-engine'}

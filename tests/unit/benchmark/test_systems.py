@@ -164,19 +164,3 @@ def test_make_system_refuses_an_unknown_missdiff_setting_by_name():
     # Run and Assert
     with pytest.raises(MissDiffInputError, match=r"Unknown option\(s\) \['bogus'\]"):
         make_system('missdiff', get_bayesian_network_metadata(), TABLE, {'bogus': 1})
-
-
-def test_missing_packages_name_the_system_and_its_extra(monkeypatch):
-    # Setup: ForestDiffusion missing, mostlyai-engine's parent package too.
-    from sdv_missdiff.benchmark import systems
-
-    monkeypatch.setattr(systems, '_installed', lambda module: module == 'nothing')
-
-    # Run
-    messages = systems.missing_packages(['missdiff', 'forest_diffusion', 'tabular_argn'])
-
-    # Assert
-    assert len(messages) == 2
-    assert "system 'forest_diffusion' needs ForestDiffusion" in messages[0]
-    assert "pip install 'sdv-missdiff[peers]'" in messages[1]
-    assert systems._installed('no_such_package.sub') is False
