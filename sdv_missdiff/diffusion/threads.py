@@ -18,7 +18,7 @@ import torch
 LOGGER = logging.getLogger('sdv_missdiff')
 # Reads of the run queue whose least counts the busy processes, and the pause between reads.
 _READS = 6
-_PAUSE_SECONDS = 0.004
+_PAUSE_SECONDS = 0.001
 
 
 def _runnable_tasks():
@@ -43,7 +43,7 @@ def _own_runnable_threads():
 def busy_other_processes():
     """Tasks of other processes running or ready to run now, or ``None`` where unknown (no Linux).
 
-    The least of a few reads of the run queue over about 20 ms, less this process's own
+    The least of a few reads of the run queue over a few milliseconds, less this process's own
     running threads: a busy process is in every read.
     """
     try:
