@@ -113,23 +113,6 @@ class TableEncoder:
 
         return index
 
-    def observed_cell_share(self, observed):
-        """Share of the cells (one per row and column, whatever its width) that are observed.
-
-        Args:
-            observed (numpy.ndarray):
-                Observation mask of encoded rows, as ``transform`` returns it.
-
-        Returns:
-            float:
-                Observed cells over all cells; 1 for a table without rows or columns.
-        """
-        first = [span.start for span in self.column_spans.values()]
-        if not len(observed) or not first:
-            return 1.0
-
-        return float(np.asarray(observed)[:, first].mean())
-
     def dimension_weights(self, power=1.0):
         """Weight ``1 / width ** power`` for each dimension of a column's block.
 

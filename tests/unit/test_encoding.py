@@ -10,6 +10,7 @@ from sdv_missdiff.column_encoders import (
     DiscreteColumnEncoder,
     FrequencyColumnEncoder,
 )
+from sdv_missdiff.diffusion.budget import observed_cell_share
 from sdv_missdiff.encoding import MAX_ONE_HOT_LEVELS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
 
@@ -69,17 +70,17 @@ def test_missing_cells_are_zero_and_masked():
 
 
 def test_observed_cell_share_counts_each_cell_once_whatever_its_width():
-    # Setup
+    # Setup: the automatic budget reads the encoded mask with the encoder's column index.
     data = _mixed_table()
     encoder = TableEncoder().fit(data, discrete_columns=['color', 'flag'])
     _, observed = encoder.transform(data)
 
     # Run
-    share = encoder.observed_cell_share(observed)
+    share = observed_cell_share(observed, encoder.column_index)
 
     # Assert: the 3-level color block counts as one cell per row, as every other column.
     assert share == pytest.approx(data.notna().to_numpy().mean())
-    assert encoder.observed_cell_share(observed[:0]) == 1.0
+    assert observed_cell_share(observed[:0], encoder.column_index) == 1.0
 
 
 def test_discrete_levels_are_only_observed_values():
