@@ -18,6 +18,7 @@ from sdv_missdiff.column_encoders import (
     FrequencyColumnEncoder,
 )
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.options import EncodingOptions
 
 __all__ = (
     'MAX_ONE_HOT_LEVELS',
@@ -32,7 +33,7 @@ __all__ = (
 # 1.5x the fit time; from 150 levels on it lost sampled levels (127 of 150 distinct, 16 of 286 at
 # 300) and scored lower than the frequency encoding. Adult's widest column (native-country, 41
 # levels) stays one-hot; SDV's metadata flags columns from 500 levels as high cardinality.
-MAX_ONE_HOT_LEVELS = 100
+MAX_ONE_HOT_LEVELS = EncodingOptions.max_one_hot_levels  # declared with the options
 
 
 class TableEncoder:
@@ -53,7 +54,10 @@ class TableEncoder:
     """
 
     def __init__(
-        self, numerical_transform='quantile', max_one_hot_levels=MAX_ONE_HOT_LEVELS, seed=0
+        self,
+        numerical_transform=EncodingOptions.numerical_transform,
+        max_one_hot_levels=MAX_ONE_HOT_LEVELS,
+        seed=0,
     ):
         check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS, ValueError)
 
