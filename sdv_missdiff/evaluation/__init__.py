@@ -1,24 +1,29 @@
-"""Evaluate synthetic data made from incomplete tables: fidelity, utility and missingness."""
+"""Evaluate synthetic data from incomplete tables: fidelity, utility, missingness, detection."""
 
+from sdv_missdiff.evaluation.detection import DetectionResult, evaluate_detection
 from sdv_missdiff.evaluation.fidelity import FidelityResult, evaluate_fidelity
 from sdv_missdiff.evaluation.missingness_fidelity import (
     MissingnessFidelity,
     MissingnessFidelityResult,
     evaluate_missingness_fidelity,
     missingness_details,
+    missingness_errors,
 )
 from sdv_missdiff.evaluation.scores import quality_scores, score_synthetic
 from sdv_missdiff.evaluation.utility import UtilityResult, evaluate_utility
 
 __all__ = (
+    'DetectionResult',
     'FidelityResult',
     'MissingnessFidelity',
     'MissingnessFidelityResult',
     'UtilityResult',
+    'evaluate_detection',
     'evaluate_fidelity',
     'evaluate_missingness_fidelity',
     'evaluate_utility',
     'missingness_details',
+    'missingness_errors',
     'quality_scores',
     'score_synthetic',
 )

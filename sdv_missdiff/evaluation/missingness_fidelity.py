@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sdmetrics.goal import Goal
 from sdmetrics.single_table.base import SingleTableMetric
@@ -302,3 +303,46 @@ def evaluate_missingness_fidelity(real_data, synthetic_data, metadata=None):
         }
     )
     return MissingnessFidelityResult(score=score, components=components, details=details)
+
+
+def missingness_errors(real_data, synthetic_data):
+    """Two plain errors of the holes: each column's missing share, and their co-occurrence.
+
+    Args:
+        real_data (pandas.DataFrame or dict):
+            The real table.
+        synthetic_data (pandas.DataFrame or dict):
+            The synthetic table, with the same columns.
+
+    Returns:
+        dict:
+            ``missing_share_error``: the mean over columns of ``|share_real - share_synthetic|``
+            of missing cells; ``missing_correlation_error``: the mean over pairs of columns
+            with holes on either side of ``|corr_real - corr_synthetic|``, ``corr`` the Pearson
+            correlation of the two columns' missing-indicators (0 where one is constant), or
+            0.0 when fewer than two columns have holes. 0 is perfect for both.
+    """
+    real = get_table(real_data, 'real_data')
+    synthetic = get_table(synthetic_data, 'synthetic_data')
+    check_same_columns(real, synthetic)
+    real_holes = real.isna().astype(float)
+    synthetic_holes = synthetic[real.columns].isna().astype(float)
+    share_error = float((real_holes.mean() - synthetic_holes.mean()).abs().mean())
+    with_holes = [
+        column
+        for column in real.columns
+        if real_holes[column].any() or synthetic_holes[column].any()
+    ]
+    if len(with_holes) < 2:
+        return {'missing_share_error': share_error, 'missing_correlation_error': 0.0}
+
+    def correlations(holes):
+        # A constant indicator correlates with nothing: 0, not NaN.
+        return holes[with_holes].corr().fillna(0.0).to_numpy()
+
+    upper = np.triu_indices(len(with_holes), k=1)
+    difference = np.abs(correlations(real_holes) - correlations(synthetic_holes))[upper]
+    return {
+        'missing_share_error': share_error,
+        'missing_correlation_error': float(difference.mean()),
+    }

@@ -4,7 +4,11 @@ import pytest
 from sdmetrics.goal import Goal
 from sdmetrics.single_table.base import SingleTableMetric
 
-from sdv_missdiff.evaluation import MissingnessFidelity, evaluate_missingness_fidelity
+from sdv_missdiff.evaluation import (
+    MissingnessFidelity,
+    evaluate_missingness_fidelity,
+    missingness_errors,
+)
 from sdv_missdiff.missingness import simulate_missing
 
 
@@ -127,3 +131,25 @@ def test_visualizations_and_errors():
 
     with pytest.raises(ValueError, match=r"Only in real_data: \['x'\]"):
         MissingnessFidelity.compute(real, synthetic.drop(columns='x'))
+
+
+def test_missingness_errors_are_zero_for_the_same_holes_and_measure_a_difference():
+    real = pd.DataFrame(
+        {
+            'a': [1.0, np.nan, 3.0, np.nan, 5.0, 6.0],
+            'b': [1.0, np.nan, 3.0, np.nan, 5.0, 6.0],
+            'c': [1, 2, 3, 4, 5, 6],
+        }
+    )
+    # Same shares in 'a' and 'b', but their holes no longer fall in the same rows.
+    synthetic = real.copy()
+    synthetic['b'] = [np.nan, 2.0, np.nan, 4.0, 5.0, 6.0]
+
+    assert missingness_errors(real, real) == {
+        'missing_share_error': 0.0,
+        'missing_correlation_error': 0.0,
+    }
+    errors = missingness_errors(real, synthetic)
+    assert errors['missing_share_error'] == 0.0
+    # corr(a, b) is 1 in the real holes and -0.5 in the synthetic ones.
+    assert errors['missing_correlation_error'] == pytest.approx(1.5)
