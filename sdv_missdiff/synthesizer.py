@@ -17,6 +17,7 @@ from sdv_missdiff.constraints import pattern_columns, restore_missing_cells
 from sdv_missdiff.diffusion import MaskedDiffusionModel
 from sdv_missdiff.encoding import TableEncoder
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.generated_columns import generated_columns, warn_generated_columns
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import Inpainter
 from sdv_missdiff.known_cells import fitted_ranges
@@ -269,6 +270,9 @@ class MissDiffSynthesizer(
         self._encoder = TableEncoder(encoding.numerical_transform, encoding.max_one_hot_levels)
         self._encoder.fit(training_data, discrete_columns)
         self._warn_frequency_encoded()
+        warn_generated_columns(
+            self.get_generated_columns(), sdv_private.table_metadata(self).primary_key
+        )
         values, observed = self._encoder.transform(training_data)
         self._num_training_rows = len(training_data)
         self._fitted_ranges = fitted_ranges(processed_data, self._encoder)
@@ -292,6 +296,27 @@ class MissDiffSynthesizer(
             indicated_by=holes.indicated_by(self._encoder),
             learns_holes=holes.learns_holes,
         )
+
+    def get_generated_columns(self):
+        """Columns SDV generates with fake or id values instead of the model learning them.
+
+        Keys, ids with a format and personal-data sdtypes (``pii``: emails, addresses, state
+        codes detected as ``administrative_unit``, ``unknown`` columns) are made by SDV's own
+        generators: their values do not depend on the rest of the row. ``fit`` warns about
+        every such column but the primary key; change a column's sdtype in the metadata (for
+        example to ``'categorical'``) to have it learned.
+
+        Returns:
+            dict:
+                ``{column: description}`` (its sdtype or key role and its generator); empty
+                when the model learns every column.
+
+        Raises:
+            ValueError:
+                If neither ``fit`` nor ``auto_assign_transformers`` has run (SDV's message).
+        """
+        metadata = sdv_private.table_metadata(self)
+        return generated_columns(self.get_transformers(), metadata.columns, metadata.primary_key)
 
     def _warn_frequency_encoded(self):
         frequency_encoded = self._encoder.frequency_encoded_columns
