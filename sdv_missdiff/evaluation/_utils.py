@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 DISCRETE_SDTYPES = frozenset({'categorical', 'boolean', 'ordinal'})
@@ -101,3 +102,15 @@ def check_same_columns(real_data, synthetic_data):
             'The real and synthetic tables must have the same columns. '
             f'Only in real_data: {only_real}; only in synthetic_data: {only_synthetic}.'
         )
+
+
+def category_label(value):
+    """A discrete cell's label: numbers by value, so 1, 1.0 and 1.0 of another dtype agree.
+
+    A table whose integer category comes back as floats (a system that returns every number as
+    float, or a column with holes) must still match the real table's levels.
+    """
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+        return repr(float(value))
+
+    return str(value)

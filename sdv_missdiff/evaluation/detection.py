@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sdv_missdiff.evaluation._utils import (
+    category_label,
     check_same_columns,
     get_table,
     get_table_metadata,
@@ -56,14 +57,6 @@ class DetectionResult:
         return dict(zip(top['Column'], top['Importance'].round(3)))
 
 
-def _label(value):
-    """A category's label: a number by its value, so 1, 1.0 and '1' of two dtypes agree."""
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
-        return repr(float(value))
-
-    return str(value)
-
-
 def _features(tables, sdtypes):
     """Encode the real and synthetic rows alike: numbers, seconds, categories, hole flags.
 
@@ -84,7 +77,9 @@ def _features(tables, sdtypes):
 
                 values.append((moments - pd.Timestamp('1970-01-01')).dt.total_seconds())
         else:
-            labels = [part.astype(object).map(_label, na_action='ignore') for part in columns]
+            labels = [
+                part.astype(object).map(category_label, na_action='ignore') for part in columns
+            ]
             levels = sorted(set().union(*(set(label.dropna()) for label in labels)))
             values = [
                 pd.Series(pd.Categorical(label, categories=levels), index=label.index)

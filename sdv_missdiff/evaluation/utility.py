@@ -8,6 +8,7 @@ import pandas as pd
 from sdv_missdiff.evaluation._utils import (
     CONTINUOUS_SDTYPES,
     DISCRETE_SDTYPES,
+    category_label,
     check_same_columns,
     get_table,
     get_table_metadata,
@@ -108,7 +109,8 @@ class _FeatureEncoder:
 
     @staticmethod
     def _as_labels(values):
-        return values.astype(object).where(values.notna(), '<missing>').astype(str)
+        labels = values.astype(object).map(category_label, na_action='ignore')
+        return labels.where(values.notna(), '<missing>')
 
     def transform(self, table):
         blocks = []

@@ -94,3 +94,31 @@ def test_single_class_training_data():
     # Run and Assert
     with pytest.raises(ValueError, match="single value \\['no'\\] in target column 'label'"):
         evaluate_utility(data, data.assign(label='no'), 'label', models=['decision_tree'])
+
+
+def test_integer_levels_returned_as_floats_score_as_the_same_levels():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=600)
+    real = pd.DataFrame(
+        {
+            'x': x,
+            'grade': np.where(x > 0.5, 2, np.where(x < -0.5, 0, 1)),
+            'death': (x + 0.3 * rng.normal(size=600) > 0).astype(int),
+        }
+    )
+    metadata = {
+        'columns': {
+            'x': {'sdtype': 'numerical'},
+            'grade': {'sdtype': 'categorical'},
+            'death': {'sdtype': 'categorical'},
+        }
+    }
+    test, train = real.iloc[:300], real.iloc[300:]
+    # The same rows with every number a float, as some synthesizers return integer categories.
+    as_floats = train.astype(float)
+
+    scores = evaluate_utility(test, train, 'death', metadata, models=['xgboost']).scores
+    float_scores = evaluate_utility(test, as_floats, 'death', metadata, models=['xgboost']).scores
+
+    assert scores.set_index('Metric')['Score']['accuracy'] > 0.8
+    pd.testing.assert_frame_equal(scores, float_scores)
