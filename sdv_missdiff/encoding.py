@@ -27,12 +27,8 @@ __all__ = (
     'fill_with_mean_and_mode',
 )
 # Discrete columns with more observed levels than this get the one-dimension frequency encoding
-# instead of a one-hot block. Chosen by measurement (benchmarks/results/high_cardinality/, a
-# 3,000-row table whose many-level column depends on a number, default training): up to 100
-# levels one-hot scored higher SDMetrics quality and kept far more of the dependence, for at most
-# 1.5x the fit time; from 150 levels on it lost sampled levels (127 of 150 distinct, 16 of 286 at
-# 300) and scored lower than the frequency encoding. Adult's widest column (native-country, 41
-# levels) stays one-hot; SDV's metadata flags columns from 500 levels as high cardinality.
+# instead of a one-hot block; SDV's metadata flags columns from 500 levels as high cardinality.
+# Why 500, and what it costs: benchmarks/results/high_cardinality/README.md.
 MAX_ONE_HOT_LEVELS = EncodingOptions.max_one_hot_levels  # declared with the options
 
 
@@ -47,7 +43,7 @@ class TableEncoder:
             Discrete columns with at most this many observed levels are one-hot encoded; those
             with more get one dimension each (:class:`FrequencyColumnEncoder`), whose cost does
             not grow with the levels. ``None`` one-hot encodes every discrete column. Defaults
-            to 100 (``MAX_ONE_HOT_LEVELS``).
+            to 500 (``MAX_ONE_HOT_LEVELS``).
         seed (int):
             Seed of the frequency encoding's draws (each column gets its own stream).
             Defaults to 0.

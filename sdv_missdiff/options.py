@@ -53,7 +53,7 @@ class EncodingOptions(OptionGroup):
         fraction,
     )
     max_one_hot_levels: int = option(
-        100,
+        500,
         'Discrete columns with up to this many levels are one-hot encoded, wider ones get one '
         'frequency-encoded dimension. None one-hot encodes every discrete column.',
         _one_hot_levels,

@@ -66,7 +66,7 @@ class MissDiffSynthesizer(
         max_one_hot_levels (int or None):
             Discrete columns with up to this many levels are one-hot encoded; wider ones get one
             frequency-encoded dimension, and a warning names them. ``None`` one-hot encodes
-            every discrete column. Defaults to 100.
+            every discrete column. Defaults to 500.
         missing_value_generation (str or None):
             The holes of sampled rows, named after RDT's argument. ``None`` returns complete
             rows. ``'learned'`` learns whether each cell is missing jointly with the values and
