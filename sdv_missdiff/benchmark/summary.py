@@ -36,7 +36,9 @@ def summarize(results):
             ``<metric>_std`` (NaN with a single run), ``runs`` and ``ok`` (successful runs).
     """
     keys = ['dataset', 'mechanism', 'rate', 'system']
-    metrics = ['fidelity', 'utility_accuracy', 'utility_f1', 'fit_s', 'sample_s']
+    metrics = ['fidelity', 'utility_accuracy', 'utility_f1', 'detection_auc', 'fit_s', 'sample_s']
+    # Runs recorded before a metric existed (an appended results file) lack its column.
+    metrics = [metric for metric in metrics if metric in results.columns]
     ok = results[results['status'] == 'ok']
     summary = ok.groupby(keys, sort=False)[metrics].agg(['mean', 'std'])
     summary.columns = [f'{metric}_{stat}' for metric, stat in summary.columns]

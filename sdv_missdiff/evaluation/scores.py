@@ -1,6 +1,7 @@
 """The scores of one synthetic table as plain numbers: the call every benchmark and the demo use."""
 
 from sdv_missdiff.evaluation._utils import get_table
+from sdv_missdiff.evaluation.detection import evaluate_detection
 from sdv_missdiff.evaluation.fidelity import evaluate_fidelity
 from sdv_missdiff.evaluation.utility import evaluate_utility
 
@@ -34,7 +35,7 @@ def quality_scores(real_data, synthetic_data, metadata=None):
 
 
 def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, target=None, seed=0):
-    """Quality, XGBoost utility and missing share of a synthetic table, as numbers.
+    """Quality, XGBoost utility, detection and missing share of a synthetic table, as numbers.
 
     Args:
         real_data (pandas.DataFrame or dict):
@@ -45,18 +46,21 @@ def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, ta
             Metadata of the table. Defaults to None (detected from ``real_data``).
         test_data (pandas.DataFrame or dict or None):
             Real test rows of the utility (XGBoost trained on the synthetic rows, tested on
-            these). Defaults to None (no utility scores).
+            these) and of the detection score (real rows the synthesizer did not see). Defaults
+            to None (no utility or detection scores).
         target (str or None):
             The utility's target column; required with ``test_data``. Defaults to None.
         seed (int):
-            Seed of the XGBoost model. Defaults to 0 (as
+            Seed of the XGBoost models and of the detection's folds. Defaults to 0 (as
             :func:`sdv_missdiff.evaluation.evaluate_utility`).
 
     Returns:
         dict:
-            The entries of :func:`quality_scores`, then ``xgboost_accuracy``, ``xgboost_f1``
-            and ``xgboost_auroc`` (with ``test_data``) and ``synthetic_missing_share`` (share
-            of missing cells of the synthetic table).
+            The entries of :func:`quality_scores`, then ``xgboost_accuracy``, ``xgboost_f1``,
+            ``xgboost_auroc`` and ``detection_auc`` (with ``test_data``; the AUC of
+            :func:`sdv_missdiff.evaluation.evaluate_detection` against the test rows, 0.5 at
+            best) and ``synthetic_missing_share`` (share of missing cells of the synthetic
+            table).
 
     Raises:
         ValueError:
@@ -75,6 +79,8 @@ def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, ta
         scores['xgboost_accuracy'] = float(metrics['accuracy'])
         scores['xgboost_f1'] = float(metrics['f1'])
         scores['xgboost_auroc'] = float(metrics['auroc'])
+        test = get_table(test_data, 'test_data')
+        scores['detection_auc'] = evaluate_detection(test, synthetic, metadata, seed=seed).auc
 
     scores['synthetic_missing_share'] = float(synthetic.isna().to_numpy().mean())
     return scores

@@ -17,6 +17,7 @@ COLUMNS = [
     'xgboost_accuracy',
     'xgboost_f1',
     'xgboost_auroc',
+    'detection_auc',
     'synthetic_missing_share',
 ]
 TINY = ['--rows', '200', '--test-rows', '100']
@@ -68,7 +69,7 @@ def test_main_writes_results_readme_and_commands(tmp_path, capsys):
     readme = (output / 'README.md').read_text()
     assert (
         '| system | quality | column shapes | pair trends | XGBoost acc. | XGBoost AUROC | '
-        'fit s | sample s |' in readme
+        'detection AUC | fit s | sample s |' in readme
     )
     assert readme.count('| gaussian_copula') == 2
     assert readme.startswith('# Adult, mcar_independent holes at rate 0.2')

@@ -69,6 +69,7 @@ def test_score_synthetic_adds_xgboost_utility_and_the_missing_share(tables):
         'xgboost_accuracy',
         'xgboost_f1',
         'xgboost_auroc',
+        'detection_auc',
         'synthetic_missing_share',
     ]
     assert scores['quality'] == quality_scores(train, synthetic, metadata)['quality']
