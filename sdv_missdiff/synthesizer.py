@@ -298,22 +298,16 @@ class MissDiffSynthesizer(
         )
 
     def get_generated_columns(self):
-        """Columns SDV generates with fake or id values instead of the model learning them.
+        """Columns SDV generates (keys, formatted ids, ``pii`` sdtypes) instead of the model.
 
-        Keys, ids with a format and personal-data sdtypes (``pii``: emails, addresses, state
-        codes detected as ``administrative_unit``, ``unknown`` columns) are made by SDV's own
-        generators: their values do not depend on the rest of the row. ``fit`` warns about
-        every such column but the primary key; change a column's sdtype in the metadata (for
-        example to ``'categorical'``) to have it learned.
+        Their values do not depend on the rest of the row; ``fit`` warns about each but the
+        primary key. Set a column's sdtype to ``'categorical'`` in the metadata to have it
+        learned.
 
         Returns:
             dict:
                 ``{column: description}`` (its sdtype or key role and its generator); empty
-                when the model learns every column.
-
-        Raises:
-            ValueError:
-                If neither ``fit`` nor ``auto_assign_transformers`` has run (SDV's message).
+                when the model learns every column. SDV raises a ``ValueError`` before ``fit``.
         """
         metadata = sdv_private.table_metadata(self)
         return generated_columns(self.get_transformers(), metadata.columns, metadata.primary_key)
