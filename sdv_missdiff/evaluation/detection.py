@@ -134,7 +134,8 @@ def evaluate_detection(
             from ``real_data``).
         columns (list[str] or None):
             Columns the classifier may use, for example the columns a synthesizer learns
-            rather than fakes. Defaults to None (every column).
+            rather than fakes. Defaults to None (every column but those of sdtype ``'id'``,
+            unique by design).
         num_folds (int):
             Cross-validation folds. Defaults to 5.
         seed (int):
@@ -159,8 +160,12 @@ def evaluate_detection(
     real = get_table(real_data, 'real_data')
     synthetic = get_table(synthetic_data, 'synthetic_data')
     check_same_columns(real, synthetic)
+    table_metadata = get_table_metadata(real, metadata)['columns']
     if columns is None:
-        columns = list(real.columns)
+        # An id is unique by design: its values tell nothing of the rows, only of their origin.
+        columns = [
+            column for column in real.columns if table_metadata[column].get('sdtype') != 'id'
+        ]
     else:
         unknown = [column for column in columns if column not in real.columns]
         if unknown:
@@ -172,7 +177,10 @@ def evaluate_detection(
         columns = list(columns)
 
     if not columns:
-        raise ValueError('`columns` is empty: name at least one column for the classifier.')
+        raise ValueError(
+            '`columns` is empty: name at least one column for the classifier (columns of sdtype '
+            "'id' are left out unless named)."
+        )
 
     num_rows = min(len(real), len(synthetic))
     if num_rows < num_folds:
@@ -181,7 +189,6 @@ def evaluate_detection(
             f'{len(real)} real and {len(synthetic)} synthetic rows.'
         )
 
-    table_metadata = get_table_metadata(real[columns], metadata)['columns']
     sdtypes = {column: table_metadata[column].get('sdtype') for column in columns}
     rng = np.random.default_rng(seed)
     parts = [

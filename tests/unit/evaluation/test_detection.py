@@ -102,3 +102,17 @@ def test_unknown_columns_are_named():
 def test_too_few_rows_is_a_clear_error():
     with pytest.raises(ValueError, match='at least num_folds=5 rows'):
         evaluate_detection(_table(3, 0), _table(100, 1), METADATA)
+
+
+def test_id_columns_are_left_out_unless_named():
+    real, synthetic = _table(300, 0), _table(300, 1)
+    real['key'] = [f'r{index}' for index in range(300)]
+    synthetic['key'] = [f's{index}' for index in range(300)]
+    metadata = {'columns': {**METADATA['columns'], 'key': {'sdtype': 'id'}}}
+
+    default = evaluate_detection(real, synthetic, metadata)
+    named = evaluate_detection(real, synthetic, metadata, columns=['x', 'key'])
+
+    assert 'key' not in set(default.importances['Column'])
+    assert default.auc < 0.6
+    assert 'key' in set(named.importances['Column'])
