@@ -7,7 +7,7 @@ from sdv_missdiff import sdv_private  # isort: skip
 import warnings
 
 import pandas as pd
-from rdt.transformers import FloatFormatter, UnixTimestampEncoder
+from rdt.transformers import FloatFormatter
 from sdv.single_table.base import BaseSingleTableSynthesizer
 
 from sdv_missdiff import pickle_format
@@ -30,6 +30,7 @@ from sdv_missdiff.options import (
     TrainingOptions,
     build_options,
 )
+from sdv_missdiff.timestamps import SteppedTimestampEncoder
 from sdv_missdiff.training_table import check_training_table, training_rows
 
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
@@ -88,7 +89,7 @@ class MissDiffSynthesizer(
     _model_sdtype_transformers = {
         # NaN must reach the model untouched: no fill, no random re-insertion.
         'numerical': FloatFormatter(missing_value_replacement=None, missing_value_generation=None),
-        'datetime': UnixTimestampEncoder(
+        'datetime': SteppedTimestampEncoder(
             missing_value_replacement=None, missing_value_generation=None
         ),
         # Discrete columns reach the model as their raw values; it one-hot encodes them.
