@@ -134,6 +134,7 @@ def _fit_and_sample(table_name, system, seed):
     import torch
 
     from sdv_missdiff.benchmark.systems import make_system
+    from sdv_missdiff.generated_columns import generated_columns
 
     train, _ = split(table_name)
     metadata = detect_metadata(train)
@@ -157,14 +158,11 @@ def _fit_and_sample(table_name, system, seed):
     synthesizer = getattr(built, 'synthesizer', None)
     learned = list(train.columns)
     if synthesizer is not None:
-        generated = synthesizer.get_generated_columns() if system == 'missdiff' else None
-        if generated is None:
-            from sdv_missdiff.generated_columns import generated_columns
-
-            columns = metadata.tables[TABLE].columns
-            primary_key = metadata.tables[TABLE].primary_key
-            generated = generated_columns(synthesizer.get_transformers(), columns, primary_key)
-
+        # SDV's data processor decides for every SDV synthesizer alike, MissDiff's included.
+        table_metadata = metadata.tables[TABLE]
+        generated = generated_columns(
+            synthesizer.get_transformers(), table_metadata.columns, table_metadata.primary_key
+        )
         record['generated_columns'] = generated
         learned = [column for column in train.columns if column not in generated]
         model = getattr(synthesizer, '_model', None)

@@ -55,9 +55,10 @@ def generated_columns(transformers, columns, primary_key=None):
     """
     generated = {}
     for column, transformer in transformers.items():
-        if not isinstance(transformer, _GENERATORS) or isinstance(
-            transformer, PseudoAnonymizedFaker
-        ):
+        if isinstance(transformer, PseudoAnonymizedFaker):
+            continue  # a subclass of AnonymizedFaker whose column SDV models
+
+        if not isinstance(transformer, _GENERATORS):
             continue
 
         sdtype = columns.get(column, {}).get('sdtype', 'unknown')

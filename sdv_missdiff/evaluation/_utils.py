@@ -104,6 +104,18 @@ def check_same_columns(real_data, synthetic_data):
         )
 
 
+def datetime_seconds(values):
+    """Seconds since 1970 of a datetime column (strings of mixed formats, time zones, NaT).
+
+    Time-zone-aware values count from the UTC epoch; what cannot be read is NaN.
+    """
+    moments = pd.to_datetime(values, errors='coerce', format='mixed')
+    if getattr(moments.dt, 'tz', None) is not None:
+        moments = moments.dt.tz_convert(None)
+
+    return (moments - pd.Timestamp('1970-01-01')).dt.total_seconds()
+
+
 def category_label(value):
     """A discrete cell's label: numbers by value, so 1, 1.0 and 1.0 of another dtype agree.
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sdv_missdiff.evaluation._utils import (
     category_label,
     check_same_columns,
+    datetime_seconds,
     get_table,
     get_table_metadata,
 )
@@ -69,13 +70,7 @@ def _features(tables, sdtypes):
         if sdtype == 'numerical':
             values = [pd.to_numeric(part.astype(object), errors='coerce') for part in columns]
         elif sdtype == 'datetime':
-            values = []
-            for part in columns:
-                moments = pd.to_datetime(part, errors='coerce', format='mixed')
-                if getattr(moments.dt, 'tz', None) is not None:
-                    moments = moments.dt.tz_convert(None)
-
-                values.append((moments - pd.Timestamp('1970-01-01')).dt.total_seconds())
+            values = [datetime_seconds(part) for part in columns]
         else:
             labels = [
                 part.astype(object).map(category_label, na_action='ignore') for part in columns

@@ -10,6 +10,7 @@ from sdv_missdiff.evaluation._utils import (
     DISCRETE_SDTYPES,
     category_label,
     check_same_columns,
+    datetime_seconds,
     get_table,
     get_table_metadata,
 )
@@ -117,9 +118,7 @@ class _FeatureEncoder:
         for column, sdtype in self.sdtypes.items():
             values = table[column]
             if sdtype == 'datetime':
-                values = pd.to_datetime(values, errors='coerce')
-                epoch = pd.Timestamp('1970-01-01', tz=getattr(values.dt, 'tz', None))
-                blocks.append(((values - epoch).dt.total_seconds()).rename(column))
+                blocks.append(datetime_seconds(values).rename(column))
             elif sdtype == 'numerical':
                 blocks.append(pd.to_numeric(values.astype(object), errors='coerce').rename(column))
             else:
