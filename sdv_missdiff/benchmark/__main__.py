@@ -10,6 +10,10 @@ Figure 1 of the paper (the Bayesian network over missing rates)::
     python -m sdv_missdiff.benchmark --dataset bayesian_network --rate 0.1 0.3 0.5 0.7 0.9 \
         --systems missdiff diff_mean diff_delete gaussian_copula
 
+With ``--privacy``, every run also records the figures of
+:func:`sdv_missdiff.evaluation.privacy_scores` (copies of and distances to the training rows,
+the test rows as the holdout) and the README gets a privacy section.
+
 Results (``results.csv``, ``README.md``, ``run.json``, ``errors.md`` when a run failed, and PNG
 plots) go to a new folder ``./missdiff-benchmark/<dataset>-<YYYYmmdd-HHMMSS>`` of the working
 directory (``-2``, ``-3``, ... added if that name is taken), or to ``--output DIR``. A ``DIR``
@@ -197,6 +201,16 @@ def build_parser():
         ),
     )
     parser.add_argument(
+        '--privacy',
+        action='store_true',
+        help=(
+            'also measure privacy: exact copies of training rows, DCR share, SDMetrics '
+            'DCROverfittingProtection and DCRBaselineProtection and the nearest-neighbour '
+            'distance ratio against the complete training table, the test rows as the holdout, '
+            'each beside the same figure for unseen test rows'
+        ),
+    )
+    parser.add_argument(
         '--output',
         default=None,
         metavar='DIR',
@@ -342,6 +356,12 @@ def main(argv=None):
         f'Systems and their arguments: `{json.dumps(settings)}` (empty: the synthesizer defaults).',
         machine_note(),
     ]
+    if args.privacy:
+        notes.append(
+            'Privacy: `evaluate_privacy` without the attacks, the synthetic rows against the '
+            'complete training table, the test rows as the holdout (seed of each run).'
+        )
+
     start = time.perf_counter()
 
     def save(partial):
@@ -358,6 +378,7 @@ def main(argv=None):
             num_rows=args.rows,
             num_test_rows=args.test_rows,
             on_result=save,
+            privacy=args.privacy,
         )
     except BaseException:
         if created and not any(output.iterdir()):

@@ -28,6 +28,7 @@ from sdv_missdiff.benchmark.summary import (
     errors_report,
     markdown_report,
     pivot_table,
+    privacy_table,
     summarize,
 )
 from sdv_missdiff.benchmark.systems import LABELS
@@ -49,6 +50,7 @@ __all__ = (
     'pivot_table',
     'plot_bars',
     'plot_rate_lines',
+    'privacy_table',
     'remove_report_files',
     'summarize',
     'write_report',

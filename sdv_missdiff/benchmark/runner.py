@@ -12,8 +12,9 @@ import torch
 from sdv_missdiff._validation import check_positive_int
 from sdv_missdiff.benchmark.adapters import SystemNotInstalledError
 from sdv_missdiff.benchmark.datasets import load_benchmark_dataset
+from sdv_missdiff.benchmark.summary import PRIVACY_METRICS
 from sdv_missdiff.benchmark.systems import make_system, validate_systems
-from sdv_missdiff.evaluation import score_synthetic
+from sdv_missdiff.evaluation import privacy_scores, score_synthetic
 from sdv_missdiff.missingness import MECHANISMS, simulate_missing
 
 RESULT_COLUMNS = (
@@ -41,6 +42,11 @@ RESULT_COLUMNS = (
     'settings',
     'traceback',
 )
+PRIVACY_COLUMNS = tuple(
+    name for metric in PRIVACY_METRICS for name in (metric, f'{metric}_reference')
+)
+"""Columns a run with ``privacy=True`` adds after :data:`RESULT_COLUMNS`: each figure of
+:func:`sdv_missdiff.evaluation.privacy_scores` and the same figure for unseen real rows."""
 
 
 def _log(message):
@@ -116,7 +122,7 @@ def fit_and_sample(system, table, num_rows, seed):
     return synthetic, {'fit_s': fit_s, 'sample_s': sample_s}
 
 
-def run_one(name, data, observed, settings, seed):
+def run_one(name, data, observed, settings, seed, privacy=False):
     """Fit one system on the masked table, sample as many rows and score them.
 
     Args:
@@ -130,6 +136,11 @@ def run_one(name, data, observed, settings, seed):
             Keyword arguments of the system's synthesizer.
         seed (int):
             Seed of torch and numpy before fitting, and of the XGBoost model.
+        privacy (bool):
+            Also measure the privacy figures of :data:`PRIVACY_COLUMNS` against the complete
+            training table, the test rows as the holdout (both complete, so a hole of the
+            synthetic rows counts alike on both sides), without anonymeter's attacks. Defaults
+            to ``False``.
 
     Returns:
         dict:
@@ -141,6 +152,13 @@ def run_one(name, data, observed, settings, seed):
     scores = score_synthetic(
         data['train'], synthetic, data['metadata'], data['test'], data['target'], seed=seed
     )
+    measured = {}
+    if privacy:
+        figures = privacy_scores(
+            data['train'], synthetic, data['test'], data['metadata'], seed=seed
+        )
+        measured = {column: figures.get(column, np.nan) for column in PRIVACY_COLUMNS}
+
     return {
         'fidelity': scores['quality'],
         'column_shapes': scores['column_shapes'],
@@ -151,6 +169,7 @@ def run_one(name, data, observed, settings, seed):
         **timings,
         'evaluate_s': time.perf_counter() - start,
         'synthetic_missing_share': scores['synthetic_missing_share'],
+        **measured,
     }
 
 
@@ -164,6 +183,7 @@ def run_benchmark(
     num_rows=None,
     num_test_rows=None,
     on_result=None,
+    privacy=False,
 ):
     """Run every system on every (mechanism, rate, seed) masking of a data set.
 
@@ -191,12 +211,17 @@ def run_benchmark(
         on_result (callable or None):
             Called with the results ``pandas.DataFrame`` so far after every run (to save
             partial results). Defaults to None.
+        privacy (bool):
+            Also measure the privacy figures of :data:`PRIVACY_COLUMNS` (see :func:`run_one`).
+            Defaults to ``False``.
 
     Returns:
         pandas.DataFrame:
-            One row per run, with the columns of :data:`RESULT_COLUMNS`.
+            One row per run, with the columns of :data:`RESULT_COLUMNS` (and, with
+            ``privacy``, of :data:`PRIVACY_COLUMNS`).
     """
     validate_settings(mechanisms, rates, seeds, systems)
+    columns = list(RESULT_COLUMNS) + (list(PRIVACY_COLUMNS) if privacy else [])
     system_settings = system_settings or {}
     total = len(mechanisms) * len(rates) * seeds * len(systems)
     rows = []
@@ -223,12 +248,13 @@ def run_benchmark(
                     try:
                         with warnings.catch_warnings():
                             warnings.simplefilter('ignore')
-                            row.update(run_one(name, data, observed, settings, seed))
+                            row.update(run_one(name, data, observed, settings, seed, privacy))
 
                         row['status'] = 'ok'
+                        shares = f', DCR share {row["dcr_share"]:.3f}' if privacy else ''
                         _log(
                             f'{label} {name}: fidelity {row["fidelity"]:.4f}, utility '
-                            f'{row["utility_accuracy"]:.4f}, fit {row["fit_s"]:.1f} s'
+                            f'{row["utility_accuracy"]:.4f}{shares}, fit {row["fit_s"]:.1f} s'
                         )
                     except SystemNotInstalledError as error:
                         row.update(status='not installed', error=_describe(error))
@@ -243,6 +269,6 @@ def run_benchmark(
 
                     rows.append(row)
                     if on_result is not None:
-                        on_result(pd.DataFrame(rows, columns=list(RESULT_COLUMNS)))
+                        on_result(pd.DataFrame(rows, columns=columns))
 
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return pd.DataFrame(rows, columns=columns)

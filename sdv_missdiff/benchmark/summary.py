@@ -8,6 +8,22 @@ import pandas as pd
 from sdv_missdiff.benchmark.systems import LABELS, SYSTEMS
 
 ERRORS_FILE = 'errors.md'
+PRIVACY_METRICS = (
+    'exact_copy_share',
+    'dcr_share',
+    'dcr_overfitting_protection',
+    'dcr_baseline_protection',
+    'nndr_median',
+)
+"""Figures of :func:`sdv_missdiff.evaluation.privacy_scores` a ``--privacy`` run records, each
+beside its ``<metric>_reference`` (the figure of unseen real rows)."""
+PRIVACY_LABELS = {
+    'exact_copy_share': 'Exact copies of training rows (share; 0 best)',
+    'dcr_share': 'DCR share: nearer a training row than a test row (0.5 ideal)',
+    'dcr_overfitting_protection': 'SDMetrics DCROverfittingProtection (the reference is ideal)',
+    'dcr_baseline_protection': 'SDMetrics DCRBaselineProtection (the reference is ideal)',
+    'nndr_median': 'Nearest-neighbour distance ratio, median (the reference is ideal)',
+}
 
 
 def system_order(results):
@@ -37,6 +53,7 @@ def summarize(results):
     """
     keys = ['dataset', 'mechanism', 'rate', 'system']
     metrics = ['fidelity', 'utility_accuracy', 'utility_f1', 'detection_auc', 'fit_s', 'sample_s']
+    metrics += [name for metric in PRIVACY_METRICS for name in (metric, f'{metric}_reference')]
     # Runs recorded before a metric existed (an appended results file) lack its column.
     metrics = [metric for metric in metrics if metric in results.columns]
     ok = results[results['status'] == 'ok']
@@ -168,6 +185,67 @@ def pivot_table(results, metric, digits=3):
     return '\n'.join(lines)
 
 
+def privacy_table(results, metric, digits=3):
+    """Markdown table of one privacy figure, with a last row for unseen real rows.
+
+    The rows of :func:`pivot_table`, without bold (the best value of a privacy figure is that
+    of the reference, not the largest), then the reference: the same figure for test rows no
+    system saw, mean ± std over the seeds.
+
+    Args:
+        results (pandas.DataFrame):
+            One row per run, with ``metric`` and ``<metric>_reference``.
+        metric (str):
+            A figure of :data:`PRIVACY_METRICS`.
+        digits (int):
+            Decimals of the cells. Defaults to 3.
+
+    Returns:
+        str:
+            The markdown table.
+    """
+    lines = [pivot_table(results, metric, digits).replace('**', '')]
+    reference = f'{metric}_reference'
+    if reference in results.columns:
+        ok = results[results['status'] == 'ok']
+        settings = list(dict.fromkeys(zip(results['mechanism'], results['rate'])))
+        cells = []
+        for mechanism, rate in settings:
+            runs = ok[(ok['mechanism'] == mechanism) & (ok['rate'] == rate)]
+            # The reference depends on the seed's rows only: one value per seed.
+            per_seed = runs.groupby('seed')[reference].first()
+            cells.append(_format(per_seed.mean(), per_seed.std(), digits))
+
+        lines.append('| Unseen real rows (reference) | ' + ' | '.join(cells) + ' |')
+
+    return '\n'.join(lines)
+
+
+def _privacy_section(results):
+    measured = [
+        metric
+        for metric in PRIVACY_METRICS
+        if metric in results.columns and results[metric].notna().any()
+    ]
+    if not measured:
+        return []
+
+    lines = [
+        '## Privacy (--privacy)',
+        '',
+        'Figures of `sdv_missdiff.evaluation.evaluate_privacy` (without the attacks): the '
+        'synthetic rows against the complete training table, the test rows as the holdout. The '
+        'last row of each table is the same figure for half of the test rows, which no system '
+        'saw: what a system that memorised nothing would get.',
+        '',
+    ]
+    for metric in measured:
+        digits = 4 if metric == 'exact_copy_share' else 3
+        lines += [f'### {PRIVACY_LABELS[metric]}', '', privacy_table(results, metric, digits), '']
+
+    return lines
+
+
 def markdown_report(results, command=None, notes=None):
     """The markdown summary: fidelity and utility tables, timings and failures.
 
@@ -208,6 +286,7 @@ def markdown_report(results, command=None, notes=None):
         pivot_table(results, 'fit_s', digits=1).replace('**', ''),
         '',
     ]
+    lines += _privacy_section(results)
     failed = results[results['status'] != 'ok']
     if len(failed):
         lines += [

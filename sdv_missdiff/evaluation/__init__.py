@@ -1,4 +1,4 @@
-"""Evaluate synthetic data from incomplete tables: fidelity, utility, missingness, detection."""
+"""Evaluate synthetic tables with holes: fidelity, utility, missingness, detection, privacy."""
 
 from sdv_missdiff.evaluation.detection import DetectionResult, evaluate_detection
 from sdv_missdiff.evaluation.fidelity import FidelityResult, evaluate_fidelity
@@ -9,7 +9,9 @@ from sdv_missdiff.evaluation.missingness_fidelity import (
     missingness_details,
     missingness_errors,
 )
-from sdv_missdiff.evaluation.scores import quality_scores, score_synthetic
+from sdv_missdiff.evaluation.privacy import evaluate_privacy
+from sdv_missdiff.evaluation.privacy_result import PrivacyResult
+from sdv_missdiff.evaluation.scores import privacy_scores, quality_scores, score_synthetic
 from sdv_missdiff.evaluation.utility import UtilityResult, evaluate_utility
 
 __all__ = (
@@ -17,13 +19,16 @@ __all__ = (
     'FidelityResult',
     'MissingnessFidelity',
     'MissingnessFidelityResult',
+    'PrivacyResult',
     'UtilityResult',
     'evaluate_detection',
     'evaluate_fidelity',
     'evaluate_missingness_fidelity',
+    'evaluate_privacy',
     'evaluate_utility',
     'missingness_details',
     'missingness_errors',
+    'privacy_scores',
     'quality_scores',
     'score_synthetic',
 )

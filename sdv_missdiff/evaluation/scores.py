@@ -3,6 +3,7 @@
 from sdv_missdiff.evaluation._utils import get_table
 from sdv_missdiff.evaluation.detection import evaluate_detection
 from sdv_missdiff.evaluation.fidelity import evaluate_fidelity
+from sdv_missdiff.evaluation.privacy import evaluate_privacy
 from sdv_missdiff.evaluation.utility import evaluate_utility
 
 
@@ -84,3 +85,38 @@ def score_synthetic(real_data, synthetic_data, metadata=None, test_data=None, ta
 
     scores['synthetic_missing_share'] = float(synthetic.isna().to_numpy().mean())
     return scores
+
+
+def privacy_scores(real_data, synthetic_data, holdout_data, metadata=None, attacks=False, seed=0):
+    """The privacy figures of a synthetic table and of unseen real rows, as plain numbers.
+
+    The numbers of :func:`sdv_missdiff.evaluation.evaluate_privacy`, for benchmarks.
+
+    Args:
+        real_data (pandas.DataFrame or dict):
+            The rows the synthesizer was trained on.
+        synthetic_data (pandas.DataFrame or dict):
+            The synthetic rows.
+        holdout_data (pandas.DataFrame or dict):
+            Real rows the synthesizer never saw.
+        metadata (sdv.metadata.Metadata, dict or None):
+            Metadata of the table. Defaults to None (detected from ``real_data``).
+        attacks (bool):
+            Also run anonymeter's attacks (needs ``sdv-missdiff[privacy]``). Defaults to
+            ``False``.
+        seed (int):
+            Seed of :func:`evaluate_privacy`. Defaults to 0.
+
+    Returns:
+        dict:
+            ``exact_copy_share``, ``dcr_share``, ``dcr_overfitting_protection``,
+            ``dcr_baseline_protection``, ``nndr_median`` and ``nndr_p05`` (with ``attacks``
+            and anonymeter installed also ``singling_out_univariate_risk``,
+            ``singling_out_multivariate_risk``, ``linkability_risk`` and ``inference_risk``),
+            each followed by the same key with ``'_reference'`` added: the figure of unseen
+            real rows. A figure that is not defined for the tables is absent.
+    """
+    result = evaluate_privacy(
+        real_data, synthetic_data, metadata, holdout_data, attacks=attacks, seed=seed
+    )
+    return dict(result.scores)

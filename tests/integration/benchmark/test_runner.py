@@ -8,6 +8,7 @@ import torch
 from sdv_missdiff.benchmark.adapters import SDVSystem
 from sdv_missdiff.benchmark.datasets import get_bayesian_network_metadata, simulate_bayesian_network
 from sdv_missdiff.benchmark.runner import (
+    PRIVACY_COLUMNS,
     RESULT_COLUMNS,
     fit_and_sample,
     fit_system,
@@ -68,6 +69,31 @@ def test_run_benchmark_records_a_crash_and_goes_on(capsys):
     output = capsys.readouterr().out
     assert 'FAILED (RuntimeError: boom)' in output
     assert '(2/2) bayesian_network mcar_independent 0.2 seed 0 gaussian_copula' in output
+
+
+def test_run_benchmark_with_privacy_records_the_figures_and_their_references(capsys):
+    # Run
+    with patch('sdv_missdiff.benchmark.runner.make_system', side_effect=_make_system):
+        results = run_benchmark(
+            'bayesian_network',
+            ['mcar_independent'],
+            [0.2],
+            seeds=1,
+            systems=['gaussian_copula'],
+            num_rows=150,
+            num_test_rows=100,
+            privacy=True,
+        )
+
+    # Assert
+    assert list(results.columns) == list(RESULT_COLUMNS) + list(PRIVACY_COLUMNS)
+    row = results.iloc[0]
+    assert row['status'] == 'ok'
+    assert 0.3 < row['dcr_share_reference'] < 0.7
+    for column in PRIVACY_COLUMNS:
+        assert 0 <= row[column] <= 1
+
+    assert ', DCR share ' in capsys.readouterr().out
 
 
 def test_run_benchmark_records_a_missing_package():

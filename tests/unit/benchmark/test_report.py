@@ -11,6 +11,7 @@ from sdv_missdiff.benchmark.report import (
     pivot_table,
     plot_bars,
     plot_rate_lines,
+    privacy_table,
     summarize,
     write_report,
 )
@@ -243,3 +244,35 @@ def test_report_modules_import_without_loading_matplotlib():
     # Assert
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip() == 'False'
+
+
+def _privacy_results():
+    results = _results()
+    ok = results['status'] == 'ok'
+    shares = {'missdiff': 0.52, 'diff_mean': 0.61}
+    results.loc[ok, 'dcr_share'] = results.loc[ok, 'system'].map(shares) + results['seed'] / 100
+    results.loc[ok, 'dcr_share_reference'] = 0.50 + results['seed'] / 50
+    return results
+
+
+def test_privacy_table_has_no_bold_and_a_reference_row():
+    # Run
+    table = privacy_table(_privacy_results(), 'dcr_share')
+
+    # Assert
+    lines = table.splitlines()
+    assert lines[2] == '| MissDiff | 0.525 ± 0.007 |'
+    assert lines[3] == '| Diff-mean | 0.615 ± 0.007 |'
+    assert lines[-1] == '| Unseen real rows (reference) | 0.510 ± 0.014 |'
+
+
+def test_markdown_report_has_a_privacy_section_only_when_measured():
+    # Run
+    with_privacy = markdown_report(_privacy_results())
+    without = markdown_report(_results())
+
+    # Assert
+    assert '## Privacy (--privacy)' in with_privacy
+    assert '### DCR share: nearer a training row than a test row (0.5 ideal)' in with_privacy
+    assert 'Exact copies' not in with_privacy
+    assert '## Privacy' not in without
