@@ -16,6 +16,7 @@ from sdv_missdiff.diffusion.options import (
     NetworkOptions,
     OptionError,
     OptionGroup,
+    PrivacyOptions,
     SamplingOptions,
     TrainingOptions,
     choice,
@@ -73,6 +74,7 @@ GROUP_TITLES = {
     'training': 'Training',
     'sampling': 'Sampling (can change after fit: `set_sampling_options`)',
     'encoding': 'Encoding',
+    'privacy': 'Differential privacy (see docs/privacy.md)',
 }
 
 
@@ -84,7 +86,8 @@ def reference_page():
         'Written by `python -m sdv_missdiff.options` from the declarations in',
         '`sdv_missdiff/diffusion/options.py` and `sdv_missdiff/options.py`. Pass any of them by',
         "name: `MissDiffSynthesizer(metadata, model_options={'sampler': 'ddim'})`; `epochs`,",
-        '`batch_size`, `learning_rate` and `max_one_hot_levels` are arguments of their own.',
+        '`batch_size`, `learning_rate`, `max_one_hot_levels`, `epsilon` and `delta` are',
+        'arguments of their own; differential privacy is described in [privacy.md](privacy.md).',
         'What the defaults were measured against: [benchmarks/README.md](../benchmarks/README.md).',
     ]
     for group, group_class in MissDiffOptions.groups().items():
@@ -146,6 +149,7 @@ __all__ = (
     'ModelOptions',
     'NetworkOptions',
     'OptionError',
+    'PrivacyOptions',
     'SamplingOptions',
     'TrainingOptions',
     'build_options',

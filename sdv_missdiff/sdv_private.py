@@ -39,6 +39,7 @@ from sdv.single_table.utils import (
 # Defined or read by subclasses of BaseSingleTableSynthesizer, as SDV's own synthesizers do.
 SUBCLASS_HOOKS = (
     '_fit',  # called by fit with the processed table
+    '_preprocess',  # called by preprocess: fits SDV's data processor and transforms the table
     '_sample',  # called by sample with a number of rows
     '_model',  # the fitted model: set in _fit
     '_model_sdtype_transformers',  # class attribute: transformers per sdtype

@@ -26,16 +26,18 @@ from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
 from sdv_missdiff.options import (
     EncodingOptions,
     OptionError,
+    PrivacyOptions,
     SamplingOptions,
     TrainingOptions,
     build_options,
 )
+from sdv_missdiff.private_fit import check_private_synthesizer, preprocess, privacy_spent
 from sdv_missdiff.timestamps import SteppedTimestampEncoder
 from sdv_missdiff.training_table import check_training_table, training_rows
 
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 # Options that are arguments of their own, not entries of ``model_options``.
-_OWN_ARGUMENTS = ('epochs', 'batch_size', 'learning_rate', 'max_one_hot_levels')
+_OWN_ARGUMENTS = ('epochs', 'batch_size', 'learning_rate', 'max_one_hot_levels', 'epsilon', 'delta')
 
 
 class MissDiffSynthesizer(
@@ -76,6 +78,12 @@ class MissDiffSynthesizer(
             ``Inequality``, ``Range`` or ``FixedCombinations`` miss together as the
             constraint's own record of their holes, learned with the row, says (SDV's
             patterns). ``impute`` fills every hole in every mode. Defaults to ``None``.
+        epsilon (float or None):
+            Train with (epsilon, delta)-differential privacy: DP-SGD, and noisy statistics
+            for everything else the fit reads (``docs/privacy.md``); ``get_privacy_budget``
+            reports what was spent. Defaults to ``None`` (no differential privacy).
+        delta (float):
+            The delta of differential privacy, in (0, 1). Defaults to 1e-5.
         model_options (dict or MissDiffOptions or None):
             Research and tuning options by name (the network, the diffusion, training, sampling
             and encoding); every option, its default and what it does: ``docs/options.md``.
@@ -109,6 +117,8 @@ class MissDiffSynthesizer(
         learning_rate=TrainingOptions.learning_rate,
         max_one_hot_levels=EncodingOptions.max_one_hot_levels,
         missing_value_generation=None,
+        epsilon=PrivacyOptions.epsilon,
+        delta=PrivacyOptions.delta,
         model_options=None,
         verbose=False,
         enable_gpu=True,
@@ -118,6 +128,8 @@ class MissDiffSynthesizer(
             'batch_size': batch_size,
             'learning_rate': learning_rate,
             'max_one_hot_levels': max_one_hot_levels,
+            'epsilon': epsilon,
+            'delta': delta,
         }
         self._options = build_options(model_options, own)
         check_choice(
@@ -148,6 +160,8 @@ class MissDiffSynthesizer(
         self._num_training_rows = None
         self._missing_values = None
         self._fitted_ranges = {}
+        self._private_fit = None
+        check_private_synthesizer(self)
 
     @property
     def options(self):
@@ -216,6 +230,27 @@ class MissDiffSynthesizer(
         sdv_private.reset_default_transformers(self)
 
     # -- validation ---------------------------------------------------------------------
+    def _preprocess(self, table_data):
+        # Under DP, SDV's transformers are fitted on rows made from noisy statistics.
+        if self._options.privacy.epsilon is None:
+            return super()._preprocess(table_data)
+
+        return preprocess(self, table_data)
+
+    def get_privacy_budget(self):
+        """What a private fit spent: epsilon (target, spent, of the statistics), delta, noise.
+
+        Returns:
+            dict or None:
+                The budget (``docs/privacy.md``), with the levels dropped as rare and the
+                private bounds of each number; ``None`` without differential privacy.
+        """
+        model = getattr(self, '_model', None)
+        if model is None or getattr(model, 'privacy', None) is None:
+            return None
+
+        return privacy_spent(self._private_fit, model.privacy)
+
     def _modeled_columns(self, table_data):
         metadata = sdv_private.table_metadata(self)
         return [
@@ -251,13 +286,22 @@ class MissDiffSynthesizer(
             sdv_private.ColumnCodec(self),
             keep_patterns=random_holes,
         )
+        private = self._private_fit if self._options.privacy.epsilon is not None else None
+        if self._options.privacy.epsilon is not None and private is None:
+            raise MissDiffInputError(
+                'A private synthesizer (epsilon set) fits with fit(data), which reads its noisy '
+                'statistics, not with fit_processed_data.'
+            )
+
+        # Under DP every statistic outside the network is read from the public rows.
+        statistics_data = processed_data if private is None else private.processed_public
         transformers = sdv_private.field_transformers(self)
         discrete_columns = sdv_private.detect_discrete_columns(
-            self.metadata, processed_data, transformers
+            self.metadata, statistics_data, transformers
         )
         self._missing_values = MissingValues(self.missing_value_generation)
         self._missing_values.fit(
-            processed_data,
+            statistics_data,
             discrete_columns,
             encoding.max_one_hot_levels,
             # The constraints put their own holes back from the record the model learned.
@@ -268,15 +312,22 @@ class MissDiffSynthesizer(
         training_data = training_rows(
             processed_data, discrete_columns, encoding.missing_data_strategy
         )
+        if private is not None:
+            statistics_data = self._missing_values.prepare(statistics_data)
+        else:
+            statistics_data = training_data
+
         self._encoder = TableEncoder(encoding.numerical_transform, encoding.max_one_hot_levels)
-        self._encoder.fit(training_data, discrete_columns)
+        self._encoder.fit(statistics_data, discrete_columns)
         self._warn_frequency_encoded()
         warn_generated_columns(
             self.get_generated_columns(), sdv_private.table_metadata(self).primary_key
         )
         values, observed = self._encoder.transform(training_data)
         self._num_training_rows = len(training_data)
-        self._fitted_ranges = fitted_ranges(processed_data, self._encoder)
+        self._fitted_ranges = fitted_ranges(
+            processed_data if private is None else statistics_data, self._encoder
+        )
         self._model = MaskedDiffusionModel(
             self._options.model_part(), verbose=self.verbose, enable_gpu=self.enable_gpu
         )
@@ -296,7 +347,11 @@ class MissDiffSynthesizer(
             hole_levels=holes.excluded_dimensions(self._encoder),
             indicated_by=holes.indicated_by(self._encoder),
             learns_holes=holes.learns_holes,
+            public_rows=None if private is None else self._encoder.transform(statistics_data),
+            privacy_plan=None if private is None else private.plan,
         )
+        if private is not None:
+            private.processed_public = None  # public, but not worth keeping in the pickle
 
     def get_generated_columns(self):
         """Columns SDV generates (keys, formatted ids, ``pii`` sdtypes) instead of the model.

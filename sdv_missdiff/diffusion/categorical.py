@@ -169,11 +169,14 @@ class OneHotBlocks:
             tuple[torch.Tensor, torch.Tensor]:
                 The summed loss and the number of scored cells.
         """
+        total = (self.cell_cross_entropy(output, x0) * scored).sum()
+        return total, scored.sum()
+
+    def cell_cross_entropy(self, output, x0):
+        """The cross-entropy of every cell's level, (rows, blocks); score it with a mask."""
         log_probabilities = torch.log_softmax(self.block_logits(output), dim=2)
         levels = x0[:, self._gather].masked_fill(self._padding, -torch.inf).argmax(dim=2)
-        losses = -log_probabilities.gather(2, levels.unsqueeze(2)).squeeze(2)
-        total = (losses * scored).sum()
-        return total, scored.sum()
+        return -log_probabilities.gather(2, levels.unsqueeze(2)).squeeze(2)
 
     def reveal(self, x, output, hidden, reveal_probability, uniform):
         """Reveal at most one hidden cell a row, each with ``reveal_probability`` to be chosen.

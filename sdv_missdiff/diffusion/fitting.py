@@ -1,9 +1,12 @@
 """Training of a model's denoiser: the held-out rows, the masked objective and the trainer."""
 
+import math
+
 import torch
 
 from sdv_missdiff.diffusion.denoisers import make_denoiser
 from sdv_missdiff.diffusion.objective import MaskedDenoisingObjective, ObservedCellDraws
+from sdv_missdiff.diffusion.private_training import PrivateTrainer
 from sdv_missdiff.diffusion.training import Trainer
 
 
@@ -59,7 +62,9 @@ def held_out(values, observed, share, seed):
     return (values[kept], observed[kept]), (values[held], observed[held])
 
 
-def train(model, values, observed, seed, blocks, hole_draw_columns):
+def train(
+    model, values, observed, seed, blocks, hole_draw_columns, public_rows=None, privacy_plan=None
+):
     """Train ``model.denoiser`` on the rows and store its losses on the model.
 
     Args:
@@ -75,13 +80,19 @@ def train(model, values, observed, seed, blocks, hole_draw_columns):
             The masked one-hot columns.
         hole_draw_columns (list[int] or None):
             Columns whose holes are drawn from their observed cells (``ObservedCellDraws``).
+        public_rows (tuple[torch.Tensor, torch.Tensor] or None):
+            Under DP: the rows made from noisy statistics, which the holes are drawn from (a
+            real row's gradient must not read other real rows). Defaults to ``None``.
+        privacy_plan (PrivacyPlan or None):
+            Under DP: the plan DP-SGD's noise and steps are added to. Defaults to ``None``.
     """
     training, fitted = model.options.training, model.fitted
     generator = torch.Generator(device=model.device).manual_seed(seed)
     rows, validation = held_out(values, observed, training.validation_share, seed)
     hole_draws = None
     if hole_draw_columns:
-        hole_draws = ObservedCellDraws(*rows, fitted.column_index, hole_draw_columns)
+        drawn_from = rows if privacy_plan is None else public_rows
+        hole_draws = ObservedCellDraws(*drawn_from, fitted.column_index, hole_draw_columns)
 
     objective = MaskedDenoisingObjective(
         model.schedule,
@@ -96,6 +107,26 @@ def train(model, values, observed, seed, blocks, hole_draw_columns):
         timestep_emphasis=training.timestep_emphasis,
         categorical_weight=training.categorical_weight,
     )
+    if privacy_plan is not None:
+        steps_per_epoch = math.ceil(len(values) / min(training.batch_size, len(values)))
+        privacy_plan.plan_training(
+            len(values),
+            training.batch_size,
+            model.epochs * steps_per_epoch,
+            model.options.privacy.noise_multiplier,
+        )
+        trainer = PrivateTrainer(
+            privacy_plan,
+            training.learning_rate,
+            weight_decay=training.weight_decay,
+            ema_decay=training.ema_decay,
+            verbose=model.verbose,
+        )
+        model.denoiser, model.loss_values = trainer.fit(
+            model.denoiser, objective, values, observed, generator
+        )
+        return
+
     trainer = Trainer(
         model.epochs,
         training.batch_size,

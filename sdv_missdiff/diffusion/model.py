@@ -18,6 +18,7 @@ from sdv_missdiff.diffusion.distributed import agree_on_seed, sample_on_ranks
 from sdv_missdiff.diffusion.fitting import build_denoiser, train
 from sdv_missdiff.diffusion.generation import generate_rows
 from sdv_missdiff.diffusion.options import ModelOptions
+from sdv_missdiff.diffusion.private_training import check_private_options
 from sdv_missdiff.diffusion.sampler_choice import make_sampler, one_hot_blocks, redrawn_holes
 from sdv_missdiff.diffusion.samplers import AntitheticNoise, CPUNoise
 from sdv_missdiff.diffusion.schedule import VPSchedule, quadratic_betas
@@ -61,6 +62,7 @@ class MaskedDiffusionModel:
         self.layout = self.denoiser = self.fitted = None
         self.epochs = self.denoiser_width = self.stopped_epoch = None
         self.learns_holes = False
+        self.privacy = None  # what a private fit spent (PrivacyPlan.summary)
         self.loss_values, self.validation_loss_values = [], []
         self._generator = None
 
@@ -90,6 +92,8 @@ class MaskedDiffusionModel:
         hole_levels=None,
         indicated_by=None,
         learns_holes=False,
+        public_rows=None,
+        privacy_plan=None,
     ):
         """Train the denoiser on ``values`` where ``observed`` is 1.
 
@@ -119,6 +123,13 @@ class MaskedDiffusionModel:
             learns_holes (bool):
                 Whether the rows carry learned holes (``sampler='auto'`` then takes ancestral
                 steps). Defaults to ``False``.
+            public_rows (tuple[numpy.ndarray, numpy.ndarray] or None):
+                Under differential privacy (``epsilon`` set): encoded rows made from noisy
+                statistics only, and their mask. The bounds, level frequencies, observed share
+                and hole draws are read from them instead of ``values``. Defaults to ``None``.
+            privacy_plan (PrivacyPlan or None):
+                Under differential privacy: the plan whose statistics made ``public_rows``;
+                DP-SGD's noise and steps are added to it. Defaults to ``None``.
         """
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)).item())
@@ -129,30 +140,46 @@ class MaskedDiffusionModel:
         self.layout = ColumnLayout.from_column_index(column_index, column_kinds)
         self.learns_holes = bool(learns_holes)
         self.denoiser_width = budget.denoiser_width(network.denoiser_width, len(values))
-        observed_share = budget.observed_cell_share(observed, column_index)
+        private = options.privacy.epsilon is not None
+        if private:
+            check_private_options(options, public_rows, privacy_plan)
+
+        # Under DP everything but the network's weights is read from the public rows.
+        statistics_rows = self._tensors(*(public_rows if private else (values, observed)))
+        observed_share = budget.observed_cell_share(statistics_rows[1].cpu(), column_index)
         self.epochs = budget.training_epochs(
             options.training.epochs, len(values), options.training.batch_size, observed_share
         )
         self.denoiser = build_denoiser(
             network, self.layout, self.conditional, self.denoiser_width, seed, self.device
         )
-        m_all = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
-        x_all = torch.as_tensor(values, dtype=torch.float32, device=self.device)
-        x_all = zero_where_missing(x_all, m_all)
+        x_all, m_all = self._tensors(values, observed)
+        if not private:
+            statistics_rows = (x_all, m_all)
+
         blocks = one_hot_blocks(self)
         self.fitted = fit_statistics(
-            x_all,
-            m_all,
+            *statistics_rows,
             self.layout,
             column_index,
-            options,
+            # Ruled-out level pairs need the joint counts of the rows: none under DP.
+            options.replace(pair_cutoff=0.0) if private else options,
             blocks,
             dimension_weights,
             hole_levels,
             indicated_by,
         )
         with cpu_threads(self.device):
-            train(self, x_all, m_all, seed, blocks, hole_draw_columns)
+            train(
+                self, x_all, m_all, seed, blocks, hole_draw_columns, statistics_rows, privacy_plan
+            )
+
+        self.privacy = privacy_plan.summary() if private else None
+
+    def _tensors(self, values, observed):
+        observed = torch.as_tensor(observed, dtype=torch.float32, device=self.device)
+        values = torch.as_tensor(values, dtype=torch.float32, device=self.device)
+        return zero_where_missing(values, observed), observed
 
     # -- sampling -------------------------------------------------------------------------
     def set_random_state(self, random_state):

@@ -35,6 +35,31 @@ def masked_noise_loss(predicted_noise, noise, observed, dimension_weights=None):
     return squared_error.sum() / weights.sum().clamp_min(1e-12)
 
 
+def per_row_loss(squared, cross_entropy, row_cells):
+    """Each row's loss, its sum over cells divided by a constant instead of the batch's cells.
+
+    Under DP-SGD a row's gradient must not depend on the other rows of its batch, which the
+    batch mean's denominator (the batch's scored cells) makes it do.
+
+    Args:
+        squared (torch.Tensor):
+            Weighted squared errors, (rows, dimensions).
+        cross_entropy (torch.Tensor or None):
+            Weighted cross-entropy of each row's hidden one-hot cells, (rows,).
+        row_cells (float):
+            The constant: the cells of a complete row.
+
+    Returns:
+        torch.Tensor:
+            Loss of each row, (rows,).
+    """
+    total = squared.sum(dim=1)
+    if cross_entropy is not None:
+        total = total + cross_entropy
+
+    return total / max(row_cells, 1.0)
+
+
 def draw_condition(observed, column_index, num_columns, conditional_share, generator):
     """Draw which observed dimensions of each row are handed to the denoiser as known.
 
@@ -232,11 +257,18 @@ class MaskedDenoisingObjective:
         self.hole_draws = hole_draws or None
         self.timestep_emphasis = timestep_emphasis
         self.categorical_weight = categorical_weight
+        self.per_row = False
 
     @property
     def conditional(self):
         """bool: Whether rows are also trained with a condition."""
         return self.conditional_share > 0
+
+    def per_row_losses(self):
+        """This objective returning each row's loss (see :func:`per_row_loss`), for DP-SGD."""
+        per_row = copy.copy(self)
+        per_row.per_row = True
+        return per_row
 
     def uniform_steps(self):
         """This objective with every step drawn equally often (no ``timestep_emphasis``)."""
@@ -278,7 +310,7 @@ class MaskedDenoisingObjective:
 
         if not self.conditional:
             prediction = denoiser(noisy, timesteps)
-            return masked_noise_loss(prediction, target, observed, self.dimension_weights)
+            return self._gaussian_loss(prediction, target, observed)
 
         condition = draw_condition(
             observed, self.column_index, self.num_columns, self.conditional_share, generator
@@ -294,7 +326,14 @@ class MaskedDenoisingObjective:
 
         prediction = denoiser(noisy, timesteps, condition, missing)
         scored = observed * (1 - condition)
-        return masked_noise_loss(prediction, target, scored, self.dimension_weights)
+        return self._gaussian_loss(prediction, target, scored)
+
+    def _gaussian_loss(self, prediction, target, scored):
+        if not self.per_row:
+            return masked_noise_loss(prediction, target, scored, self.dimension_weights)
+
+        weights = scored if self.dimension_weights is None else scored * self.dimension_weights
+        return per_row_loss((prediction - target).square() * weights, None, self.num_columns)
 
     def _masked_categorical_loss(self, denoiser, x0, observed, generator, timesteps, noisy, target):
         # One-hot cells are hidden at rate 1 - abar_t instead of noised; the rest is Gaussian.
@@ -334,14 +373,17 @@ class MaskedDenoisingObjective:
         if self.dimension_weights is not None:
             weights = weights * self.dimension_weights
 
-        squared = ((prediction - target).square() * weights).sum()
+        squared = (prediction - target).square() * weights
         cells = blocks.cells(observed) * hidden.float()
         if condition is not None:
             cells = cells * (1 - blocks.cells(condition))
 
         # A scored continuous cell weighs its dimension weight, a hidden one-hot cell
         # categorical_weight, in the sum and in the mean's denominator alike.
-        cross_entropy, num_cells = blocks.cross_entropy(
-            prediction, x0, cells * self.categorical_weight
-        )
-        return (squared + cross_entropy) / (weights.sum() + num_cells).clamp_min(1e-12)
+        scored_cells = cells * self.categorical_weight
+        cell_losses = blocks.cell_cross_entropy(prediction, x0) * scored_cells
+        if self.per_row:
+            return per_row_loss(squared, cell_losses.sum(dim=1), self.num_columns)
+
+        total = squared.sum() + cell_losses.sum()
+        return total / (weights.sum() + scored_cells.sum()).clamp_min(1e-12)

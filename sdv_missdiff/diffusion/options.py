@@ -11,6 +11,7 @@ import dataclasses
 import math
 
 from sdv_missdiff._validation import (
+    check_bool,
     check_choice,
     check_fraction,
     check_integer,
@@ -260,6 +261,53 @@ class SamplingOptions(OptionGroup):
     )
 
 
+def _epsilon(name, value, error):
+    if value is None:
+        return
+
+    _number(0, low_open=True, what='a number above 0, or None to train without privacy')(
+        name, value, error
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivacyOptions(OptionGroup):
+    """Differential privacy: DP-SGD and noisy statistics (see docs/privacy.md)."""
+
+    epsilon: float = option(
+        None,
+        'Target epsilon of (epsilon, delta)-differential privacy for everything the fit learns '
+        'from the rows; None trains without differential privacy.',
+        _epsilon,
+    )
+    delta: float = option(
+        1e-5,
+        'Target delta of differential privacy; keep it well under 1 / rows.',
+        _number(0, 1, True),
+    )
+    noise_multiplier: float = option(
+        None,
+        "DP-SGD's noise over the clipping norm. None: the least noise that spends epsilon over "
+        "the automatic budget's steps; a number trains until epsilon is spent.",
+        lambda name, value, error: value is None or _number(0, low_open=True)(name, value, error),
+    )
+    max_grad_norm: float = option(
+        1.0, "Clipping norm of each row's gradient under DP-SGD.", _number(0, low_open=True)
+    )
+    statistics_share: float = option(
+        0.2,
+        'Share of epsilon spent on the noisy statistics read outside DP-SGD (levels, quantiles, '
+        'holes).',
+        _number(0, 1, low_open=True),
+    )
+    protect_rare_levels: bool = option(
+        True,
+        'Under DP, levels whose noisy count is under the threshold that delta allows are '
+        'treated as missing cells; False keeps every level seen (their list is then not private).',
+        lambda name, value, error: check_bool(name, value, error=error),
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelOptions:
     """Every option of the model, by group; made from flat names with :meth:`from_flat`."""
@@ -268,6 +316,7 @@ class ModelOptions:
     diffusion: DiffusionOptions = dataclasses.field(default_factory=DiffusionOptions)
     training: TrainingOptions = dataclasses.field(default_factory=TrainingOptions)
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    privacy: PrivacyOptions = dataclasses.field(default_factory=PrivacyOptions)
 
     def __post_init__(self):
         steps = self.sampling.sampling_steps
@@ -276,6 +325,14 @@ class ModelOptions:
                 f"'sampling_steps' ({steps}) cannot exceed 'num_timesteps' "
                 f'({self.diffusion.num_timesteps}).'
             )
+
+    def __setstate__(self, state):
+        # A group declared after the options were pickled takes its defaults (privacy: off).
+        for field in dataclasses.fields(self):
+            if field.name not in state:
+                state[field.name] = field.default_factory()
+
+        self.__dict__.update(state)
 
     @classmethod
     def groups(cls):
@@ -331,5 +388,7 @@ class ModelOptions:
         return values
 
     def model_part(self):
-        """ModelOptions: The four groups the torch model reads (a subclass drops its own)."""
-        return ModelOptions(self.network, self.diffusion, self.training, self.sampling)
+        """ModelOptions: The groups the torch model reads (a subclass drops its own)."""
+        return ModelOptions(
+            self.network, self.diffusion, self.training, self.sampling, self.privacy
+        )

@@ -25,8 +25,8 @@ def test_every_option_has_one_default_read_by_both_layers():
 
     # Assert: the arguments and model_options together are every option, at its one default.
     in_force = {**parameters['model_options']}
-    in_force.update({name: parameters[name] for name in ('epochs', 'batch_size', 'learning_rate')})
-    in_force['max_one_hot_levels'] = parameters['max_one_hot_levels']
+    own = ('epochs', 'batch_size', 'learning_rate', 'max_one_hot_levels', 'epsilon', 'delta')
+    in_force.update({name: parameters[name] for name in own})
     assert in_force == MissDiffOptions().flat()
 
 

@@ -190,6 +190,9 @@ class MLPDenoiser(nn.Module):
 
         noisy_rows = torch.cat(inputs, dim=1) if len(inputs) > 1 else noisy_rows
 
+        if getattr(self, 'per_row_gradients', False):
+            return self._forward_per_row(noisy_rows, timesteps)
+
         # Rows share few distinct steps (one while sampling): embed each distinct step once.
         unique_steps, inverse = torch.unique(timesteps, return_inverse=True)
         time_embedding = self.time_mlp(timestep_embedding(unique_steps, self.time_dimensions))
@@ -205,6 +208,21 @@ class MLPDenoiser(nn.Module):
             weight = weight[:, : noisy_rows.shape[1]]
 
         hidden = nn.functional.linear(noisy_rows, weight, self.input_layer.bias)
+        for block in self.blocks:
+            hidden = block(hidden, time_embedding)
+
+        return self.output_layer(hidden)
+
+    def _forward_per_row(self, noisy_rows, timesteps):
+        # DP-SGD (opacus) reads each layer's input and output per row: every weight goes
+        # through its module call, row by row (no slice of the first layer, no step shared by
+        # several rows), so a row's gradient is computed from that row alone.
+        missing_width = self.input_layer.in_features - noisy_rows.shape[1]
+        if missing_width > 0:
+            noisy_rows = nn.functional.pad(noisy_rows, (0, missing_width))
+
+        time_embedding = self.time_mlp(timestep_embedding(timesteps, self.time_dimensions))
+        hidden = self.input_layer(noisy_rows)
         for block in self.blocks:
             hidden = block(hidden, time_embedding)
 
