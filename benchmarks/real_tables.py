@@ -167,7 +167,7 @@ def _fit_and_sample(table_name, system, seed):
         learned = [column for column in train.columns if column not in generated]
         model = getattr(synthesizer, '_model', None)
         if system == 'missdiff' and model is not None:
-            batch_size = synthesizer.get_parameters()['batch_size']
+            batch_size = model.batch_size or synthesizer.get_parameters()['batch_size']
             batches = -(-synthesizer._num_training_rows // batch_size)
             record.update(
                 epochs=model.epochs,

@@ -62,8 +62,9 @@ class MissDiffSynthesizer(
         epochs (int or None):
             Passes over the rows. ``None`` picks about 6,000 optimisation steps divided by the
             share of observed cells, from 1 to 500 passes. Defaults to ``None``.
-        batch_size (int):
-            Rows per optimisation step. Defaults to 256.
+        batch_size (int or None):
+            Rows per optimisation step. ``None``: 256, or 1,024 under differential privacy.
+            Defaults to ``None``.
         learning_rate (float):
             Peak learning rate of AdamW, decayed to 0 on a cosine. Defaults to 2e-3.
         max_one_hot_levels (int or None):

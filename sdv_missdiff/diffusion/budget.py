@@ -15,6 +15,9 @@ AUTO_TRAINING_STEPS = 6_000
 AUTO_MIN_OBSERVED_SHARE = 0.25
 # Most epochs of the automatic budget: tables under ~2,800 rows reach it first.
 AUTO_MAX_EPOCHS = 500
+# Rows per step of batch_size=None, without and with differential privacy.
+DEFAULT_BATCH_SIZE = 256
+PRIVATE_BATCH_SIZE = 1_024
 # Tables under SMALL_TABLE_ROWS training rows get the narrower network.
 SMALL_TABLE_ROWS = 1_000
 SMALL_TABLE_WIDTH = 128
@@ -46,6 +49,19 @@ def training_epochs(epochs, num_rows, batch_size, observed_share=1.0):
     steps_per_epoch = math.ceil(num_rows / min(batch_size, num_rows))
     epochs = math.ceil(steps / steps_per_epoch)
     return int(min(max(epochs, 1), AUTO_MAX_EPOCHS))
+
+
+def batch_rows(batch_size, private=False):
+    """``batch_size``, or where it is ``None`` the default batch with or without DP.
+
+    Under DP-SGD the noise of a step is the same whatever its rows, so fewer, larger steps learn
+    more (Adult at epsilon 3, 120 passes: 1,024 rows a step scored quality 0.871 against 0.852
+    for 256; ``benchmarks/results/adult_dp/README.md``).
+    """
+    if batch_size is not None:
+        return int(batch_size)
+
+    return PRIVATE_BATCH_SIZE if private else DEFAULT_BATCH_SIZE
 
 
 def denoiser_width(width, num_rows):

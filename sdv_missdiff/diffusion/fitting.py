@@ -108,10 +108,10 @@ def train(
         categorical_weight=training.categorical_weight,
     )
     if privacy_plan is not None:
-        steps_per_epoch = math.ceil(len(values) / min(training.batch_size, len(values)))
+        steps_per_epoch = math.ceil(len(values) / min(model.batch_size, len(values)))
         privacy_plan.plan_training(
             len(values),
-            training.batch_size,
+            model.batch_size,
             model.epochs * steps_per_epoch,
             model.options.privacy.noise_multiplier,
         )
@@ -129,7 +129,7 @@ def train(
 
     trainer = Trainer(
         model.epochs,
-        training.batch_size,
+        model.batch_size,
         training.learning_rate,
         weight_decay=training.weight_decay,
         ema_decay=training.ema_decay,

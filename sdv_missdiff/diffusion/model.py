@@ -60,7 +60,7 @@ class MaskedDiffusionModel:
         self.last_timestep = self.schedule.last_informative_step()
         self.schedule.to(self.device)
         self.layout = self.denoiser = self.fitted = None
-        self.epochs = self.denoiser_width = self.stopped_epoch = None
+        self.epochs = self.denoiser_width = self.stopped_epoch = self.batch_size = None
         self.learns_holes = False
         self.privacy = None  # what a private fit spent (PrivacyPlan.summary)
         self.loss_values, self.validation_loss_values = [], []
@@ -147,8 +147,13 @@ class MaskedDiffusionModel:
         # Under DP everything but the network's weights is read from the public rows.
         statistics_rows = self._tensors(*(public_rows if private else (values, observed)))
         observed_share = budget.observed_cell_share(statistics_rows[1].cpu(), column_index)
+        self.batch_size = budget.batch_rows(options.training.batch_size, private)
+        # Under DP the automatic budget makes the passes over the rows of a fit without DP.
         self.epochs = budget.training_epochs(
-            options.training.epochs, len(values), options.training.batch_size, observed_share
+            options.training.epochs,
+            len(values),
+            budget.DEFAULT_BATCH_SIZE if private else self.batch_size,
+            observed_share,
         )
         self.denoiser = build_denoiser(
             network, self.layout, self.conditional, self.denoiser_width, seed, self.device

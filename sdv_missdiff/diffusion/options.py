@@ -179,7 +179,12 @@ class TrainingOptions(OptionGroup):
         'observed cells (at most 4x), at least 1 pass and at most 500.',
         _integer(1, none_means='for the automatic budget'),
     )
-    batch_size: int = option(256, 'Rows per optimisation step.', _integer(1))
+    batch_size: int = option(
+        None,
+        'Rows per optimisation step. None: 256, or 1,024 under differential privacy (DP-SGD '
+        'learns more from fewer, larger noisy steps).',
+        _integer(1, none_means='for 256, or 1,024 under differential privacy'),
+    )
     learning_rate: float = option(
         2e-3, 'Peak learning rate of AdamW, decayed to 0 on a cosine.', _number(0, low_open=True)
     )

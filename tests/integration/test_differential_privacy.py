@@ -54,7 +54,7 @@ def test_budget_is_spent_within_the_target_and_stored(private_pair, tmp_path):
     assert 0.99 * EPSILON < budget['epsilon_spent'] <= EPSILON
     assert budget['epsilon_statistics'] == pytest.approx(0.2 * EPSILON, rel=1e-3)
     assert budget['delta'] == 1e-5
-    assert budget['steps'] == 3 * 12  # 3 passes of 12 expected batches of 256
+    assert budget['steps'] == 3 * 3  # 3 passes of 3 expected batches of 1,024 (the DP default)
     assert budget['noise_multiplier'] > 0
 
     path = tmp_path / 'private.pkl'
