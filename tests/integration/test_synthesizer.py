@@ -296,15 +296,18 @@ def test_a_synthesizer_saved_before_sampling_precision_refits_to_sample_in_float
     assert synthesizer._model.options.sampling.sampling_precision == 'float32'
 
 
-def test_batch_size_none_is_refused():
-    with pytest.raises(SynthesizerInputError, match="'batch_size'"):
-        MissDiffSynthesizer(_metadata(_numeric_table()), batch_size=None)
+def test_batch_size_none_is_256_without_privacy_and_1024_with_it():
+    assert MissDiffSynthesizer(_metadata(_numeric_table())).get_parameters()['batch_size'] is None
+    assert budget.batch_rows(None) == 256
+    assert budget.batch_rows(None, private=True) == 1_024
+    assert budget.batch_rows(64, private=True) == 64
 
 
 def _resolved_epochs(synthesizer, num_rows, observed_share=1.0):
     # The passes a fit of the synthesizer's options takes over ``num_rows`` training rows.
     training = synthesizer.options.training
-    return budget.training_epochs(training.epochs, num_rows, training.batch_size, observed_share)
+    batch_size = budget.batch_rows(training.batch_size)
+    return budget.training_epochs(training.epochs, num_rows, batch_size, observed_share)
 
 
 @pytest.mark.parametrize(
