@@ -301,6 +301,9 @@ def summarize(path=RESULTS / 'runs.jsonl'):
     for column in ('fit_seconds', 'sample_seconds'):
         shown[column] = shown[column].map(lambda value: '' if pd.isna(value) else f'{value:.0f}')
 
+    shown['error'] = shown['error'].map(
+        lambda value: value if pd.isna(value) else ' '.join(value.split())
+    )
     shown = shown.fillna('')
     lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)]
     lines += ['| ' + ' | '.join(str(value) for value in row) + ' |' for row in shown.values]

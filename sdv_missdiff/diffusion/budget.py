@@ -55,8 +55,7 @@ def batch_rows(batch_size, private=False):
     """``batch_size``, or where it is ``None`` the default batch with or without DP.
 
     Under DP-SGD the noise of a step is the same whatever its rows, so fewer, larger steps learn
-    more (Adult at epsilon 3, 120 passes: 1,024 rows a step scored quality 0.871 against 0.852
-    for 256; ``benchmarks/results/adult_dp/README.md``).
+    more (measured in ``benchmarks/results/adult_dp/README.md``).
     """
     if batch_size is not None:
         return int(batch_size)
