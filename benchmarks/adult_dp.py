@@ -34,18 +34,18 @@ Rows are appended to ``benchmarks/results/adult_dp/runs.jsonl``; ``--summarize``
 
 import argparse
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.isolated import run_isolated
 
 RESULTS = Path(__file__).parent / 'results' / 'adult_dp'
 SEED = 0
@@ -206,52 +206,9 @@ def score(record, rows):
     return record
 
 
-def _run_one(queue, system, epsilon, seed, dpmm_python):
-    try:
-        record, rows = _fit_and_sample(system, epsilon, seed, dpmm_python)
-        queue.put(score(record, rows))
-    except Exception as error:  # a crash is a result of the benchmark
-        queue.put(
-            {
-                'system': system,
-                'epsilon': epsilon,
-                'seed': seed,
-                'error': f'{type(error).__name__}: {error}'[:800],
-                'traceback': traceback.format_exc()[-2000:],
-            }
-        )
-
-
-def run_isolated(system, epsilon, seed, time_limit, dpmm_python):
-    """One fit, sample and score in a fresh process; a timeout or crash becomes the record."""
-    context = multiprocessing.get_context('spawn')
-    queue = context.Queue()
-    process = context.Process(target=_run_one, args=(queue, system, epsilon, seed, dpmm_python))
-    start = time.perf_counter()
-    process.start()
-    process.join(time_limit)
-    if process.is_alive():
-        process.kill()
-        process.join()
-        return {
-            'system': system,
-            'epsilon': epsilon,
-            'seed': seed,
-            'error': f'timeout after {time_limit} s',
-        }
-
-    try:
-        record = queue.get(timeout=10)
-    except Exception:
-        record = {
-            'system': system,
-            'epsilon': epsilon,
-            'seed': seed,
-            'error': f'process died (exit code {process.exitcode})',
-        }
-
-    record['wall_seconds'] = time.perf_counter() - start
-    return record
+def _fit_and_score(system, epsilon, seed, dpmm_python):
+    """One fit, sample and score; runs in a fresh process (``isolated.run_isolated``)."""
+    return score(*_fit_and_sample(system, epsilon, seed, dpmm_python))
 
 
 COLUMNS = [
@@ -344,7 +301,10 @@ def main(argv=None):
         runs += [(system, None) for system in arguments.systems if system not in DP_SYSTEMS]
         for system, epsilon in runs:
             record = run_isolated(
-                system, epsilon, arguments.seed, arguments.time_limit, arguments.dpmm_python
+                _fit_and_score,
+                (system, epsilon, arguments.seed, arguments.dpmm_python),
+                {'system': system, 'epsilon': epsilon, 'seed': arguments.seed},
+                arguments.time_limit,
             )
             record['command'] = ' '.join(sys.argv)
             record['threads_env'] = os.environ.get('OMP_NUM_THREADS')

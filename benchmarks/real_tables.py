@@ -36,16 +36,16 @@ Rows are appended to ``benchmarks/results/real_tables/runs.jsonl`` (one per tabl
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import time
-import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.isolated import run_isolated
 
 RESULTS = Path(__file__).parent / 'results' / 'real_tables'
 TABLE = 'table'
@@ -225,52 +225,9 @@ def score(record, rows, learned):
     return record
 
 
-def _run_one(queue, table_name, system, seed):
-    try:
-        record, rows, learned = _fit_and_sample(table_name, system, seed)
-        queue.put(score(record, rows, learned))
-    except Exception as error:  # a crash is a result of the benchmark
-        queue.put(
-            {
-                'table': table_name,
-                'system': system,
-                'seed': seed,
-                'error': f'{type(error).__name__}: {error}'[:500],
-                'traceback': traceback.format_exc()[-2000:],
-            }
-        )
-
-
-def run_isolated(table_name, system, seed, time_limit):
-    """One fit, sample and score in a fresh process; a timeout or crash becomes the record."""
-    context = multiprocessing.get_context('spawn')
-    queue = context.Queue()
-    process = context.Process(target=_run_one, args=(queue, table_name, system, seed))
-    start = time.perf_counter()
-    process.start()
-    process.join(time_limit)
-    if process.is_alive():
-        process.kill()
-        process.join()
-        return {
-            'table': table_name,
-            'system': system,
-            'seed': seed,
-            'error': f'timeout after {time_limit} s',
-        }
-
-    try:
-        record = queue.get(timeout=10)
-    except Exception:
-        record = {
-            'table': table_name,
-            'system': system,
-            'seed': seed,
-            'error': f'process died (exit code {process.exitcode})',
-        }
-
-    record['wall_seconds'] = time.perf_counter() - start
-    return record
+def _fit_and_score(table_name, system, seed):
+    """One fit, sample and score; runs in a fresh process (``isolated.run_isolated``)."""
+    return score(*_fit_and_sample(table_name, system, seed))
 
 
 def summarize(path=RESULTS / 'runs.jsonl'):
@@ -343,7 +300,12 @@ def main(argv=None):
         tables = [*TABLES, ADULT] if arguments.tables == ['all'] else arguments.tables
         for table_name in tables:
             for system in arguments.systems:
-                record = run_isolated(table_name, system, arguments.seed, arguments.time_limit)
+                record = run_isolated(
+                    _fit_and_score,
+                    (table_name, system, arguments.seed),
+                    {'table': table_name, 'system': system, 'seed': arguments.seed},
+                    arguments.time_limit,
+                )
                 record['command'] = ' '.join(sys.argv)
                 record['threads_env'] = os.environ.get('OMP_NUM_THREADS')
                 with open(RESULTS / 'runs.jsonl', 'a') as stream:

@@ -24,7 +24,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from sdv_missdiff.evaluation._utils import datetime_seconds
+from sdv_missdiff.evaluation._utils import CONTINUOUS_SDTYPES, DISCRETE_SDTYPES, datetime_seconds
 
 # The coarse grid of magnitudes, in asinh units (a bin spans a ratio of about e ** 0.25).
 _COARSE_LIMIT = float(np.arcsinh(1e15))
@@ -32,8 +32,6 @@ _COARSE_STEP = 0.25
 FINE_BINS = 100
 # Rows of the public stand-in table (at most the real table's rows).
 DOMAIN_ROWS = 1000
-DISCRETE_SDTYPES = ('categorical', 'boolean', 'ordinal')
-CONTINUOUS_SDTYPES = ('numerical', 'datetime')
 
 
 @dataclasses.dataclass

@@ -4,7 +4,6 @@
 # SDV first, so that importing this module before SDV does not meet a half-imported copy.
 from sdv_missdiff import sdv_private  # isort: skip
 
-import warnings
 
 import pandas as pd
 from rdt.transformers import FloatFormatter
@@ -13,16 +12,13 @@ from sdv.single_table.base import BaseSingleTableSynthesizer
 from sdv_missdiff import pickle_format
 from sdv_missdiff._validation import check_choice, check_optional_int
 from sdv_missdiff.conditional import ConditionalSamplingMixin
-from sdv_missdiff.constraints import pattern_columns, restore_missing_cells
-from sdv_missdiff.diffusion import MaskedDiffusionModel
-from sdv_missdiff.encoding import TableEncoder
 from sdv_missdiff.errors import MissDiffInputError
-from sdv_missdiff.generated_columns import generated_columns, warn_generated_columns
+from sdv_missdiff.generated_columns import generated_columns
 from sdv_missdiff.imputation import ImputationMixin
 from sdv_missdiff.inpainting import Inpainter
-from sdv_missdiff.known_cells import fitted_ranges
 from sdv_missdiff.loss_values import LossValuesPlotMixin
-from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS, MissingValues
+from sdv_missdiff.missing_values import MISSING_VALUE_GENERATIONS
+from sdv_missdiff.model_fitting import fit_model
 from sdv_missdiff.options import (
     EncodingOptions,
     OptionError,
@@ -33,7 +29,7 @@ from sdv_missdiff.options import (
 )
 from sdv_missdiff.private_fit import check_private_synthesizer, preprocess, privacy_spent
 from sdv_missdiff.timestamps import SteppedTimestampEncoder
-from sdv_missdiff.training_table import check_training_table, training_rows
+from sdv_missdiff.training_table import check_training_table
 
 MODELED_SDTYPES = ('numerical', 'datetime', 'categorical', 'boolean', 'ordinal')
 # Options that are arguments of their own, not entries of ``model_options``.
@@ -279,80 +275,7 @@ class MissDiffSynthesizer(
             processed_data (pandas.DataFrame):
                 Table in SDV's processed space, NaN where a cell is missing.
         """
-        encoding = self._options.encoding
-        random_holes = self.missing_value_generation == 'random'
-        processed_data = restore_missing_cells(
-            processed_data,
-            self._chained_constraints,
-            sdv_private.ColumnCodec(self),
-            keep_patterns=random_holes,
-        )
-        private = self._private_fit if self._options.privacy.epsilon is not None else None
-        if self._options.privacy.epsilon is not None and private is None:
-            raise MissDiffInputError(
-                'A private synthesizer (epsilon set) fits with fit(data), which reads its noisy '
-                'statistics, not with fit_processed_data.'
-            )
-
-        # Under DP every statistic outside the network is read from the public rows.
-        statistics_data = processed_data if private is None else private.processed_public
-        transformers = sdv_private.field_transformers(self)
-        discrete_columns = sdv_private.detect_discrete_columns(
-            self.metadata, statistics_data, transformers
-        )
-        self._missing_values = MissingValues(self.missing_value_generation)
-        self._missing_values.fit(
-            statistics_data,
-            discrete_columns,
-            encoding.max_one_hot_levels,
-            # The constraints put their own holes back from the record the model learned.
-            skipped=pattern_columns(self._chained_constraints) if random_holes else (),
-        )
-        processed_data = self._missing_values.prepare(processed_data)
-        discrete_columns = list(discrete_columns) + self._missing_values.indicator_columns
-        training_data = training_rows(
-            processed_data, discrete_columns, encoding.missing_data_strategy
-        )
-        if private is not None:
-            statistics_data = self._missing_values.prepare(statistics_data)
-        else:
-            statistics_data = training_data
-
-        self._encoder = TableEncoder(encoding.numerical_transform, encoding.max_one_hot_levels)
-        self._encoder.fit(statistics_data, discrete_columns)
-        self._warn_frequency_encoded()
-        warn_generated_columns(
-            self.get_generated_columns(), sdv_private.table_metadata(self).primary_key
-        )
-        values, observed = self._encoder.transform(training_data)
-        self._num_training_rows = len(training_data)
-        self._fitted_ranges = fitted_ranges(
-            processed_data if private is None else statistics_data, self._encoder
-        )
-        self._model = MaskedDiffusionModel(
-            self._options.model_part(), verbose=self.verbose, enable_gpu=self.enable_gpu
-        )
-        holes = self._missing_values
-        self._model.fit(
-            values,
-            observed,
-            dimension_weights=self._encoder.dimension_weights(encoding.column_balance),
-            column_index=self._encoder.column_index,
-            column_kinds=self._encoder.column_kinds,
-            hole_draw_columns=[
-                self._encoder.columns.index(column)
-                for column in holes.indicators
-                if column in self._encoder.columns
-            ],
-            # The hole levels, which imputation excludes, are what sampling draws again.
-            hole_levels=holes.excluded_dimensions(self._encoder),
-            indicated_by=holes.indicated_by(self._encoder),
-            learns_holes=holes.learns_holes,
-            public_rows=None if private is None else self._encoder.transform(statistics_data),
-            privacy_plan=None if private is None else private.plan,
-        )
-        if private is not None:
-            private.processed_public = None  # public, but not worth keeping in the pickle
+        fit_model(self, processed_data)
 
     def get_generated_columns(self):
         """Columns SDV generates (keys, formatted ids, ``pii`` sdtypes) instead of the model.
@@ -368,25 +291,6 @@ class MissDiffSynthesizer(
         """
         metadata = sdv_private.table_metadata(self)
         return generated_columns(self.get_transformers(), metadata.columns, metadata.primary_key)
-
-    def _warn_frequency_encoded(self):
-        frequency_encoded = self._encoder.frequency_encoded_columns
-        if not frequency_encoded:
-            return
-
-        described = ', '.join(
-            f"'{column}' ({levels:,} levels)" for column, levels in frequency_encoded.items()
-        )
-        warnings.warn(
-            f'Column(s) {described} have more than max_one_hot_levels='
-            f'{self._options.encoding.max_one_hot_levels} levels, so each is modeled as one '
-            'frequency-encoded dimension instead of a one-hot block: level frequencies are '
-            'kept, but their dependence on the other columns is learned more coarsely. To '
-            'one-hot encode them (fit time and memory grow with the levels), raise '
-            'max_one_hot_levels or set it to None; for id-like columns, an id sdtype in the '
-            'metadata is better.',
-            stacklevel=3,
-        )
 
     # -- sampling -----------------------------------------------------------------------
     @property

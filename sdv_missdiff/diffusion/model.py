@@ -144,9 +144,12 @@ class MaskedDiffusionModel:
         if private:
             check_private_options(options, public_rows, privacy_plan)
 
+        x_all, m_all = self._tensors(values, observed)
         # Under DP everything but the network's weights is read from the public rows.
-        statistics_rows = self._tensors(*(public_rows if private else (values, observed)))
-        observed_share = budget.observed_cell_share(statistics_rows[1].cpu(), column_index)
+        statistics_rows = self._tensors(*public_rows) if private else (x_all, m_all)
+        observed_share = budget.observed_cell_share(
+            public_rows[1] if private else observed, column_index
+        )
         self.batch_size = budget.batch_rows(options.training.batch_size, private)
         # Under DP the automatic budget makes the passes over the rows of a fit without DP.
         self.epochs = budget.training_epochs(
@@ -158,10 +161,6 @@ class MaskedDiffusionModel:
         self.denoiser = build_denoiser(
             network, self.layout, self.conditional, self.denoiser_width, seed, self.device
         )
-        x_all, m_all = self._tensors(values, observed)
-        if not private:
-            statistics_rows = (x_all, m_all)
-
         blocks = one_hot_blocks(self)
         self.fitted = fit_statistics(
             *statistics_rows,

@@ -82,6 +82,16 @@ def fraction(name, value, error):
     check_fraction(name, value, error=error)
 
 
+def _or_none(check):
+    """The check of an option that takes ``None`` or what ``check`` allows."""
+
+    def check_or_none(name, value, error):
+        if value is not None:
+            check(name, value, error)
+
+    return check_or_none
+
+
 def _optional_bool(name, value, error):
     if value not in (None, True, False):
         raise error(f"Invalid value {value!r} for '{name}': it must be True, False or None.")
@@ -193,7 +203,7 @@ class TrainingOptions(OptionGroup):
         0.995,
         'Decay of the moving average of the weights that samples; None samples with the raw '
         'weights.',
-        lambda name, value, error: value is None or _number(0, 1)(name, value, error),
+        _or_none(_number(0, 1)),
     )
     conditional_share: float = option(
         0.5,
@@ -266,15 +276,6 @@ class SamplingOptions(OptionGroup):
     )
 
 
-def _epsilon(name, value, error):
-    if value is None:
-        return
-
-    _number(0, low_open=True, what='a number above 0, or None to train without privacy')(
-        name, value, error
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class PrivacyOptions(OptionGroup):
     """Differential privacy: DP-SGD and noisy statistics (see docs/privacy.md)."""
@@ -283,7 +284,9 @@ class PrivacyOptions(OptionGroup):
         None,
         'Target epsilon of (epsilon, delta)-differential privacy for everything the fit learns '
         'from the rows; None trains without differential privacy.',
-        _epsilon,
+        _or_none(
+            _number(0, low_open=True, what='a number above 0, or None to train without privacy')
+        ),
     )
     delta: float = option(
         1e-5,
@@ -294,7 +297,7 @@ class PrivacyOptions(OptionGroup):
         None,
         "DP-SGD's noise over the clipping norm. None: the least noise that spends epsilon over "
         "the automatic budget's steps; a number trains until epsilon is spent.",
-        lambda name, value, error: value is None or _number(0, low_open=True)(name, value, error),
+        _or_none(_number(0, low_open=True)),
     )
     max_grad_norm: float = option(
         1.0, "Clipping norm of each row's gradient under DP-SGD.", _number(0, low_open=True)

@@ -142,7 +142,9 @@ class PrivateTrainer:
         )
         ema_parameters = list(ema.parameters()) if ema is not None else None
         steps_per_epoch = max(1, round(1 / plan.sample_rate))
-        loss_values, running, rows_seen, best_loss = [], 0.0, 0, math.inf
+        # The running loss stays a tensor: reading it every step would wait on the device.
+        running = torch.zeros((), device=device)
+        loss_values, rows_seen, best_loss = [], 0, math.inf
         progress = tqdm(total=total_steps, disable=not self.verbose, desc='Loss: -', unit='step')
         network.train()
         for step in range(total_steps):
@@ -157,7 +159,7 @@ class PrivateTrainer:
                 network.disable_hooks()
                 (scale * losses).sum().backward()  # the sum of the clipped gradients
                 network.enable_hooks()
-                running += float(losses.detach().sum())
+                running += losses.detach().sum()
                 rows_seen += len(index)
             else:  # an empty batch still takes its noisy step, as the accountant counts it
                 for parameter in parameters:
@@ -169,11 +171,11 @@ class PrivateTrainer:
                 update_ema(ema_parameters, parameters, self.ema_decay)
 
             if (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps:
-                epoch_loss = running / max(rows_seen, 1)
+                epoch_loss = float(running) / max(rows_seen, 1)
                 check_loss(len(loss_values), epoch_loss, best_loss, num_rows)
                 best_loss = min(best_loss, epoch_loss)
                 loss_values.append(epoch_loss)
-                running, rows_seen = 0.0, 0
+                running, rows_seen = torch.zeros((), device=device), 0
                 progress.set_description(f'Loss: {epoch_loss:.4f}')
 
             progress.update(1)

@@ -261,7 +261,7 @@ def test_conditions_on_constrained_columns_hold_and_so_does_the_constraint(fitte
 
 def test_a_label_encoded_nan_component_still_marks_the_holes(monkeypatch):
     # Setup: SDV's tutorial step, a LabelEncoder on the constraint's .nan_component, then a refit.
-    import sdv_missdiff.synthesizer as synthesizer_module
+    import sdv_missdiff.model_fitting as fitting_module
 
     data = _table()
     synthesizer = MissDiffSynthesizer(_metadata(), enable_gpu=False, **FAST)
@@ -274,7 +274,7 @@ def test_a_label_encoded_nan_component_still_marks_the_holes(monkeypatch):
         trained_on['table'] = restore_missing_cells(*args, **kwargs)
         return trained_on['table']
 
-    monkeypatch.setattr(synthesizer_module, 'restore_missing_cells', spy)
+    monkeypatch.setattr(fitting_module, 'restore_missing_cells', spy)
 
     # Run
     synthesizer.fit({'t': data})
