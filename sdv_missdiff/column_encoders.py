@@ -104,6 +104,7 @@ class ContinuousColumnEncoder:
 
     output_dimensions = 1
     kind = 'continuous'
+    model_kind = 'continuous'
 
     def __init__(self, transform='quantile', seed=0):
         self.transform_name = transform
@@ -145,6 +146,7 @@ class DiscreteColumnEncoder:
     """
 
     kind = 'one_hot'
+    model_kind = 'one_hot'
 
     def __init__(self, low=-1.0):
         self.low = low
@@ -201,6 +203,7 @@ class FrequencyColumnEncoder:
 
     output_dimensions = 1
     kind = 'frequency'
+    model_kind = 'frequency'
 
     def __init__(self, seed=0):
         self.seed = seed
@@ -256,3 +259,115 @@ class FrequencyColumnEncoder:
         levels = np.empty(len(self.levels), dtype=object)
         levels[:] = self.levels
         return levels[codes]
+
+
+def whole_number_levels(values, max_levels, min_rows_per_level):
+    """The distinct values of a numerical column to model as levels, or ``None``.
+
+    A column qualifies when its observed values are whole numbers (counts, years, codes, dates at
+    a whole step) taking between 2 and ``max_levels`` distinct values, each seen on average in at
+    least ``min_rows_per_level`` rows (fewer, and a one-hot block would only learn the rows).
+
+    Args:
+        values (numpy.ndarray):
+            Float values of the column, NaN where missing.
+        max_levels (int):
+            Most distinct values; 0 lets no column qualify.
+        min_rows_per_level (int):
+            Fewest observed rows per distinct value, on average.
+
+    Returns:
+        numpy.ndarray or None:
+            The sorted distinct values, or ``None`` if the column does not qualify.
+    """
+    observed = values[~np.isnan(values)]
+    if max_levels < 2 or not observed.size or not np.all(np.isfinite(observed)):
+        return None
+
+    if np.any(observed != np.round(observed)):
+        return None
+
+    levels = np.unique(observed)
+    if not 2 <= levels.size <= max_levels or observed.size < min_rows_per_level * levels.size:
+        return None
+
+    return levels
+
+
+class WholeNumberLevelsColumnEncoder:
+    """One-hot encode a numerical column of few whole-number values; decode back to numbers.
+
+    The model treats the column as a categorical one: a one-hot block whose level pairs with
+    other categorical columns it learns and rules out as it does theirs (a storm's name and its
+    year), and whose hole, under learned holes, is a level of its own. The synthesizer keeps it a
+    number: conditions, ranges and imputation read it as one. A value between the levels (a
+    condition, or a row encoded after ``fit``) is encoded as its nearest level.
+
+    Args:
+        low (float):
+            Value of the levels a row does not take; the level it takes is 1. Defaults to -1.
+    """
+
+    kind = 'whole_number_levels'
+    model_kind = 'one_hot'
+
+    def __init__(self, low=-1.0):
+        self.low = low
+        self.levels = None
+        self._numbers = None
+
+    @property
+    def output_dimensions(self):
+        """int: Width of the one-hot block."""
+        return len(self.levels)
+
+    def fit(self, values, levels):
+        """Keep the column's numeric ``levels`` and the hole level if ``values`` hold it.
+
+        Args:
+            values (numpy.ndarray):
+                The column: numbers, NaN, and the hole level of learned holes.
+            levels (numpy.ndarray):
+                Its sorted distinct numbers (:func:`whole_number_levels`).
+        """
+        self._numbers = np.asarray(levels, dtype=np.float64)
+        self.levels = self._numbers.tolist() + _non_numbers(values)
+
+    def _codes(self, values):
+        # The nearest number's position (ties to the lower one), a non-number's own level, -1
+        # for NaN and for a non-number unseen in fit.
+        values = pd.Series(values, dtype=object)
+        numbers = pd.to_numeric(values, errors='coerce').to_numpy(dtype=np.float64)
+        upper = np.clip(np.searchsorted(self._numbers, numbers), 1, len(self._numbers) - 1)
+        lower = upper - 1
+        nearer_upper = (self._numbers[upper] - numbers) < (numbers - self._numbers[lower])
+        codes = np.where(np.isnan(numbers), -1, np.where(nearer_upper, upper, lower))
+        for offset, level in enumerate(self.levels[len(self._numbers) :]):
+            codes[(values == level).to_numpy()] = len(self._numbers) + offset
+
+        return codes
+
+    def transform(self, values):
+        """One-hot encode each value's nearest level; a missing value gives a row of NaN."""
+        codes = self._codes(values)
+        encoded = np.full((len(codes), len(self.levels)), self.low)
+        known = codes >= 0
+        encoded[np.flatnonzero(known), codes[known]] = 1.0
+        encoded[~known] = np.nan
+        return encoded
+
+    def reverse_transform(self, encoded):
+        """The level with the largest value: a float, or the hole level where it is drawn."""
+        codes = np.asarray(encoded).argmax(axis=1)
+        if not (codes >= len(self._numbers)).any():
+            return self._numbers[codes]
+
+        levels = np.empty(len(self.levels), dtype=object)
+        levels[:] = self.levels
+        return levels[codes]
+
+
+def _non_numbers(values):
+    """The distinct values that are neither numbers nor NaN (the hole level), as they come."""
+    values = pd.Series(values, dtype=object).dropna()
+    return list(pd.unique(values[pd.to_numeric(values, errors='coerce').isna()]))

@@ -16,6 +16,8 @@ from sdv_missdiff.column_encoders import (
     ContinuousColumnEncoder,
     DiscreteColumnEncoder,
     FrequencyColumnEncoder,
+    WholeNumberLevelsColumnEncoder,
+    whole_number_levels,
 )
 from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.options import EncodingOptions
@@ -30,6 +32,10 @@ __all__ = (
 # instead of a one-hot block; SDV's metadata flags columns from 500 levels as high cardinality.
 # Why 500, and what it costs: benchmarks/results/high_cardinality/README.md.
 MAX_ONE_HOT_LEVELS = EncodingOptions.max_one_hot_levels  # declared with the options
+# Fewest observed rows per distinct value, on average, of a numerical column modelled as levels:
+# with fewer, the values are a number's spread rather than levels (STAR's test scores, about 55
+# rows a value, drew 8% too many holes as levels; benchmarks/results/real_tables/README.md).
+MIN_ROWS_PER_LEVEL = 100
 
 
 class TableEncoder:
@@ -47,6 +53,11 @@ class TableEncoder:
         seed (int):
             Seed of the frequency encoding's draws (each column gets its own stream).
             Defaults to 0.
+        max_whole_number_levels (int):
+            Numerical columns of whole numbers with at most this many distinct values (and at
+            least ``MIN_ROWS_PER_LEVEL`` rows per value) are one-hot encoded as levels and
+            decoded back to numbers (:class:`WholeNumberLevelsColumnEncoder`); 0 scales every
+            numerical column. Defaults to 0.
     """
 
     def __init__(
@@ -54,6 +65,7 @@ class TableEncoder:
         numerical_transform=EncodingOptions.numerical_transform,
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         seed=0,
+        max_whole_number_levels=0,
     ):
         check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS, ValueError)
 
@@ -67,6 +79,7 @@ class TableEncoder:
 
         self.numerical_transform = numerical_transform
         self.max_one_hot_levels = max_one_hot_levels
+        self.max_whole_number_levels = max_whole_number_levels
         self.seed = seed
         self.columns = []
         self.column_encoders = {}
@@ -84,8 +97,13 @@ class TableEncoder:
 
     @property
     def column_kinds(self):
-        """list[str]: How each column is encoded: 'continuous', 'one_hot' or 'frequency'."""
+        """list[str]: How each column is encoded, by its encoder's ``kind``."""
         return [self.column_encoders[column].kind for column in self.columns]
+
+    @property
+    def model_column_kinds(self):
+        """list[str]: How the model sees each column: 'continuous', 'one_hot' or 'frequency'."""
+        return [self.column_encoders[column].model_kind for column in self.columns]
 
     @property
     def output_dimensions(self):
@@ -132,7 +150,31 @@ class TableEncoder:
 
         return weights
 
-    def fit(self, data, discrete_columns):
+    def whole_number_columns(self, data, discrete_columns):
+        """The numerical columns to encode as levels, with their distinct numbers.
+
+        Args:
+            data (pandas.DataFrame):
+                Processed table, NaN where a cell is missing.
+            discrete_columns (list[str]):
+                Columns encoded by level already.
+
+        Returns:
+            dict[str, numpy.ndarray]:
+                Column name to its sorted distinct numbers (see :func:`whole_number_levels`).
+        """
+        columns = {}
+        for column in data.columns:
+            if column not in discrete_columns:
+                levels = whole_number_levels(
+                    _as_float(data[column]), self.max_whole_number_levels, MIN_ROWS_PER_LEVEL
+                )
+                if levels is not None:
+                    columns[column] = levels
+
+        return columns
+
+    def fit(self, data, discrete_columns, whole_number_columns=None):
         """Learn each column's encoding from its observed cells.
 
         Args:
@@ -141,9 +183,16 @@ class TableEncoder:
             discrete_columns (list[str]):
                 Columns to encode by level (one-hot, or the frequency encoding above
                 ``max_one_hot_levels`` levels); every other column must be numeric.
+            whole_number_columns (dict[str, numpy.ndarray] or None):
+                Numerical columns to encode as levels, with their numbers; such a column may
+                hold the hole level of learned holes. ``None`` finds them in ``data``
+                (:meth:`whole_number_columns`). Defaults to ``None``.
         """
         self.columns = list(data.columns)
         self.discrete_columns = [column for column in self.columns if column in discrete_columns]
+        if whole_number_columns is None:
+            whole_number_columns = self.whole_number_columns(data, self.discrete_columns)
+
         self.dtypes = data.dtypes
         self.column_encoders = {}
         for position, column in enumerate(self.columns):
@@ -156,6 +205,9 @@ class TableEncoder:
                     encoder = FrequencyColumnEncoder(seed=[self.seed, position])
 
                 encoder.fit(values)
+            elif column in whole_number_columns:
+                encoder = WholeNumberLevelsColumnEncoder()
+                encoder.fit(data[column].to_numpy(), whole_number_columns[column])
             else:
                 encoder = ContinuousColumnEncoder(self.numerical_transform)
                 encoder.fit(_as_float(data[column]))
@@ -183,8 +235,10 @@ class TableEncoder:
             encoder = self.column_encoders[column]
             if column in self.discrete_columns:
                 values[:, span] = encoder.transform(data[column].to_numpy())
-            else:
+            elif encoder.kind == 'continuous':
                 values[:, span.start] = encoder.transform(_as_float(data[column]))
+            else:
+                values[:, span] = encoder.transform(data[column].to_numpy())
 
         missing = np.isnan(values)
         values[missing] = 0.0
@@ -204,7 +258,8 @@ class TableEncoder:
         values = np.asarray(values, dtype=np.float64)
         decoded = {}
         for column, span in self.column_spans.items():
-            block = values[:, span] if column in self.discrete_columns else values[:, span.start]
+            continuous = self.column_encoders[column].kind == 'continuous'
+            block = values[:, span.start] if continuous else values[:, span]
             decoded[column] = self.column_encoders[column].reverse_transform(block)
 
         return pd.DataFrame(decoded, columns=self.columns)

@@ -109,7 +109,13 @@ class Inpainter:
 
     def with_holes(self, decoded):
         """Blank the cells of decoded rows that ``missing_value_generation`` says are missing."""
-        return self.holes.apply(decoded, uniform=self.model.uniform)
+        decoded = self.holes.apply(decoded, uniform=self.model.uniform)
+        for column, kind in zip(self.encoder.columns, self.encoder.column_kinds):
+            if kind == 'whole_number_levels' and decoded[column].dtype == object:
+                # Its hole level is blanked: numbers and NaN are left.
+                decoded[column] = pd.to_numeric(decoded[column])
+
+        return decoded
 
     @property
     def excluded_hole_levels(self):

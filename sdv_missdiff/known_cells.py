@@ -40,10 +40,11 @@ def paste_known(sampled, known, given):
 
 
 def fitted_ranges(processed_data, encoder):
-    """``{processed column: (min, max)}`` of the observed values of each continuous column."""
+    """``{processed column: (min, max)}`` of the observed values of each numerical column."""
     ranges = {}
     for column, kind in zip(encoder.columns, encoder.column_kinds):
-        if kind == 'continuous' and column in processed_data.columns:
+        numerical = kind in ('continuous', 'whole_number_levels')
+        if numerical and column in processed_data.columns:
             values = pd.to_numeric(processed_data[column], errors='coerce').dropna()
             if len(values):
                 ranges[column] = (float(values.min()), float(values.max()))

@@ -84,20 +84,33 @@ def fit_model(synthesizer, processed_data):
     discrete_columns = sdv_private.detect_discrete_columns(
         synthesizer.metadata, statistics_data, sdv_private.field_transformers(synthesizer)
     )
+    encoder = TableEncoder(
+        encoding.numerical_transform,
+        encoding.max_one_hot_levels,
+        max_whole_number_levels=encoding.max_whole_number_levels,
+    )
+    whole_number_columns = encoder.whole_number_columns(statistics_data, discrete_columns)
     holes = MissingValues(synthesizer.missing_value_generation)
     holes.fit(
         statistics_data,
-        discrete_columns,
+        # Numbers modelled as levels take their holes as a level, as discrete columns do: an
+        # indicator column beside a one-hot block left rows' holes 15% off on STAR.
+        list(discrete_columns) + list(whole_number_columns),
         encoding.max_one_hot_levels,
         # The constraints put their own holes back from the record the model learned.
         skipped=pattern_columns(constraints) if random_holes else (),
     )
     processed_data = holes.prepare(processed_data)
     discrete_columns = list(discrete_columns) + holes.indicator_columns
-    training_data = training_rows(processed_data, discrete_columns, encoding.missing_data_strategy)
+    training_data = training_rows(
+        processed_data,
+        discrete_columns + list(whole_number_columns),  # 'mean' fills levels with the mode
+        encoding.missing_data_strategy,
+    )
     public_data = None if private is None else holes.prepare(private.processed_public)
-    encoder = TableEncoder(encoding.numerical_transform, encoding.max_one_hot_levels)
-    encoder.fit(training_data if private is None else public_data, discrete_columns)
+    encoder.fit(
+        training_data if private is None else public_data, discrete_columns, whole_number_columns
+    )
     warn_frequency_encoded(encoder, encoding.max_one_hot_levels)
     warn_generated_columns(
         synthesizer.get_generated_columns(),
@@ -118,7 +131,7 @@ def fit_model(synthesizer, processed_data):
         observed,
         dimension_weights=encoder.dimension_weights(encoding.column_balance),
         column_index=encoder.column_index,
-        column_kinds=encoder.column_kinds,
+        column_kinds=encoder.model_column_kinds,
         hole_draw_columns=[
             encoder.columns.index(column)
             for column in holes.indicators

@@ -27,6 +27,10 @@ from sdv_missdiff.diffusion.options import (
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
 
 
+def _whole_number_levels(name, value, error):
+    check_integer(name, value, 0, error=error)
+
+
 def _one_hot_levels(name, value, error):
     check_integer(name, value, 1, none_means='to one-hot encode every discrete column', error=error)
 
@@ -58,6 +62,13 @@ class EncodingOptions(OptionGroup):
         'Discrete columns with up to this many levels are one-hot encoded, wider ones get one '
         'frequency-encoded dimension. None one-hot encodes every discrete column.',
         _one_hot_levels,
+    )
+    max_whole_number_levels: int = option(
+        100,
+        'Numerical columns of whole numbers with at most this many distinct values (100 rows or '
+        'more per value on average) are modelled as levels, as categorical columns are, and '
+        'returned as numbers. 0 models every numerical column as a number.',
+        _whole_number_levels,
     )
 
 
