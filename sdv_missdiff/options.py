@@ -71,6 +71,11 @@ class EncodingOptions(OptionGroup):
         _whole_number_levels,
     )
 
+    def __setstate__(self, state):
+        # Options saved before whole numbers were levels modelled every number as a number.
+        state.setdefault('max_whole_number_levels', 0)
+        self.__dict__.update(state)
+
 
 @dataclasses.dataclass(frozen=True)
 class MissDiffOptions(ModelOptions):

@@ -20,6 +20,7 @@ _BEFORE_THE_OPTION = {
     for name, value in model_format.BEFORE_THE_OPTION.items()
     if name not in ('patience', 'show_missing')
 }
+_BEFORE_THE_OPTION['max_whole_number_levels'] = 0  # every number was modelled as a number
 # Options a version-1 synthesizer never had: the model's values of then.
 _MODEL_ONLY = ('dropout', 'weight_decay', 'ema_decay', 'show_missing')
 

@@ -68,6 +68,8 @@ def test_pickles_of_before_load_and_sample_the_same_rows(name):
     # Run
     rows = rows_of(synthesizer)
 
-    # Assert
+    # Assert: the pickles of before model every number as a number, as they were fitted
     for call, sampled in rows.items():
         _assert_same_rows(sampled, _reference(name, call))
+
+    assert synthesizer.options.encoding.max_whole_number_levels == 0

@@ -9,10 +9,13 @@ from sdv_missdiff.column_encoders import (
     ContinuousColumnEncoder,
     DiscreteColumnEncoder,
     FrequencyColumnEncoder,
+    WholeNumberLevelsColumnEncoder,
+    whole_number_levels,
 )
 from sdv_missdiff.diffusion.budget import observed_cell_share
 from sdv_missdiff.encoding import MAX_ONE_HOT_LEVELS, TableEncoder, fill_with_mean_and_mode
 from sdv_missdiff.errors import MissDiffInputError
+from sdv_missdiff.missing_values import MISSING_LEVEL
 
 
 def _mixed_table():
@@ -347,3 +350,82 @@ def test_every_numerical_transform_has_a_scaler_and_the_table_encoder_reports_ki
         'continuous',
         'frequency',
     ]
+
+
+def test_whole_number_levels_qualify_few_whole_numbers_with_enough_rows():
+    # Setup
+    counts = np.tile(np.arange(5.0), 200)  # 5 values, 200 rows each
+    counts_with_holes = np.where(np.arange(1000) % 10 == 0, np.nan, counts)
+
+    # Assert
+    assert whole_number_levels(counts, 100, 100).tolist() == [0, 1, 2, 3, 4]
+    assert whole_number_levels(counts_with_holes, 100, 100).tolist() == [0, 1, 2, 3, 4]
+    assert whole_number_levels(counts + 0.5, 100, 100) is None  # not whole
+    assert whole_number_levels(counts, 4, 100) is None  # too many values
+    assert whole_number_levels(counts, 100, 201) is None  # too few rows a value
+    assert whole_number_levels(counts, 0, 100) is None  # switched off
+    assert whole_number_levels(np.ones(1000), 100, 100) is None  # one value: a constant
+    assert whole_number_levels(np.full(10, np.nan), 100, 1) is None
+
+
+def test_whole_number_levels_encoder_takes_the_nearest_level_and_decodes_numbers():
+    # Setup
+    encoder = WholeNumberLevelsColumnEncoder()
+    encoder.fit(np.array([0.0, 2.0, 10.0, np.nan]), np.array([0.0, 2.0, 10.0]))
+
+    # Run
+    encoded = encoder.transform(np.array([0.0, 1.0, 1.4, 7.0, 50.0, -3.0, np.nan]))
+    decoded = encoder.reverse_transform(np.nan_to_num(encoded, nan=-1.0))
+
+    # Assert: 1.0 is a tie (to the lower level), NaN stays a missing row
+    assert encoder.output_dimensions == 3
+    assert encoded[:6].argmax(axis=1).tolist() == [0, 0, 1, 2, 2, 0]
+    assert np.isnan(encoded[6]).all()
+    assert set(np.unique(encoded[:6])) == {-1.0, 1.0}
+    assert decoded.dtype == np.float64
+    assert decoded[:6].tolist() == [0.0, 0.0, 2.0, 10.0, 10.0, 0.0]
+
+
+def test_whole_number_levels_encoder_keeps_the_hole_level_of_learned_holes():
+    # Setup
+    values = np.array([1.0, MISSING_LEVEL, 3.0, np.nan], dtype=object)
+    encoder = WholeNumberLevelsColumnEncoder()
+    encoder.fit(values, np.array([1.0, 3.0]))
+
+    # Run
+    encoded = encoder.transform(values)
+    decoded = encoder.reverse_transform(np.nan_to_num(encoded[:3], nan=-1.0))
+
+    # Assert
+    assert encoder.levels == [1.0, 3.0, MISSING_LEVEL]
+    assert encoded[:3].argmax(axis=1).tolist() == [0, 2, 1]
+    assert np.isnan(encoded[3]).all()
+    assert decoded.tolist() == [1.0, MISSING_LEVEL, 3.0]
+
+
+def test_table_encoder_models_few_whole_numbers_as_levels_and_round_trips_them():
+    # Setup
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {
+            'year': rng.choice([1990.0, 1995.0, 2000.0], 600),
+            'amount': rng.normal(size=600),
+            'count': rng.integers(0, 300, 600).astype(float),  # 2 rows a value: a number
+        }
+    )
+    data.loc[::7, 'year'] = np.nan
+
+    # Run
+    encoder = TableEncoder(max_whole_number_levels=100).fit(data, [])
+    values, observed = encoder.transform(data)
+    decoded = encoder.reverse_transform(values)
+    default = TableEncoder().fit(data, [])
+
+    # Assert
+    assert encoder.column_kinds == ['whole_number_levels', 'continuous', 'continuous']
+    assert encoder.model_column_kinds == ['one_hot', 'continuous', 'continuous']
+    assert encoder.output_dimensions == 5
+    assert (observed[::7, :3] == 0).all() and (observed[1::7, :3] == 1).all()
+    known = data['year'].notna()
+    assert decoded.loc[known, 'year'].tolist() == data.loc[known, 'year'].tolist()
+    assert default.column_kinds == ['continuous'] * 3  # the encoder's own default is off

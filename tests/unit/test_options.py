@@ -1,9 +1,10 @@
 import pathlib
+import pickle
 
 import pytest
 
 from sdv_missdiff.errors import MissDiffInputError
-from sdv_missdiff.options import MissDiffOptions, OptionError, reference_page
+from sdv_missdiff.options import EncodingOptions, MissDiffOptions, OptionError, reference_page
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 from tests.tables import dependent_table_metadata
 
@@ -53,3 +54,19 @@ def test_sampling_options_change_without_a_refit():
     assert synthesizer.options.sampling.sampling_steps == 12
     with pytest.raises(MissDiffInputError, match='not sampling options'):
         synthesizer.set_sampling_options(epochs=3)
+
+
+def test_encoding_options_saved_before_whole_number_levels_keep_numbers_as_numbers():
+    # Setup: the state of options pickled before the option was declared
+    saved = EncodingOptions(max_one_hot_levels=50)
+    state = dict(saved.__dict__)
+    del state['max_whole_number_levels']
+    old = object.__new__(EncodingOptions)
+
+    # Run
+    old.__setstate__(state)
+    restored = pickle.loads(pickle.dumps(EncodingOptions()))
+
+    # Assert
+    assert old.max_whole_number_levels == 0 and old.max_one_hot_levels == 50
+    assert restored.max_whole_number_levels == 100
