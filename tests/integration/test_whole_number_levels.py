@@ -7,6 +7,7 @@ import torch
 from sdv.metadata import Metadata
 from sdv.sampling import Condition
 
+from sdv_missdiff.errors import MissDiffInputError
 from sdv_missdiff.synthesizer import MissDiffSynthesizer
 
 YEARS = [2000, 2002, 2004, 2006, 2008]
@@ -83,6 +84,12 @@ def test_a_number_between_levels_is_a_condition_like_any_number(synthesizer):
     assert (at_level['year'] == 2004).all()
     assert at_level['name'].isin(['storm 2', 'storm 7']).mean() >= 0.9
     assert (between['year'] == 2003).all() and len(between) == 20
+
+
+def test_a_number_outside_the_fitted_range_is_refused_by_name(synthesizer):
+    # Run and Assert: the fitted range bounds a whole-number column as any number
+    with pytest.raises(MissDiffInputError, match="Column 'year' is asked for 2020"):
+        synthesizer.sample_from_conditions([Condition({'year': 2020.0}, num_rows=5)])
 
 
 def test_imputed_whole_numbers_are_fitted_values(synthesizer):
