@@ -164,8 +164,11 @@ class DiscreteColumnEncoder:
 
     def transform(self, values):
         """One-hot encode; a missing or unseen value gives a row of NaN."""
-        codes = pd.Categorical(values, categories=self.levels).codes
-        encoded = np.full((len(values), len(self.levels)), self.low)
+        return self._one_hot(pd.Categorical(values, categories=self.levels).codes)
+
+    def _one_hot(self, codes):
+        # 1 at each row's level, ``low`` elsewhere; a row of NaN where the code is -1.
+        encoded = np.full((len(codes), len(self.levels)), self.low)
         known = codes >= 0
         encoded[np.flatnonzero(known), codes[known]] = 1.0
         encoded[~known] = np.nan
@@ -294,7 +297,7 @@ def whole_number_levels(values, max_levels, min_rows_per_level):
     return levels
 
 
-class WholeNumberLevelsColumnEncoder:
+class WholeNumberLevelsColumnEncoder(DiscreteColumnEncoder):
     """One-hot encode a numerical column of few whole-number values; decode back to numbers.
 
     The model treats the column as a categorical one: a one-hot block whose level pairs with
@@ -309,17 +312,10 @@ class WholeNumberLevelsColumnEncoder:
     """
 
     kind = 'whole_number_levels'
-    model_kind = 'one_hot'
 
     def __init__(self, low=-1.0):
-        self.low = low
-        self.levels = None
+        super().__init__(low)
         self._numbers = None
-
-    @property
-    def output_dimensions(self):
-        """int: Width of the one-hot block."""
-        return len(self.levels)
 
     def fit(self, values, levels):
         """Keep the column's numeric ``levels`` and the hole level if ``values`` hold it.
@@ -349,12 +345,7 @@ class WholeNumberLevelsColumnEncoder:
 
     def transform(self, values):
         """One-hot encode each value's nearest level; a missing value gives a row of NaN."""
-        codes = self._codes(values)
-        encoded = np.full((len(codes), len(self.levels)), self.low)
-        known = codes >= 0
-        encoded[np.flatnonzero(known), codes[known]] = 1.0
-        encoded[~known] = np.nan
-        return encoded
+        return self._one_hot(self._codes(values))
 
     def reverse_transform(self, encoded):
         """The level with the largest value: a float, or the hole level where it is drawn."""
