@@ -8,116 +8,27 @@ them. Measured effects of the defaults live in the benchmark READMEs, not here.
 """
 
 import dataclasses
-import math
 
-from sdv_missdiff._validation import (
-    check_bool,
-    check_choice,
-    check_fraction,
-    check_integer,
-    check_number,
-)
 from sdv_missdiff.diffusion.categorical import CATEGORICAL_DIFFUSIONS
 from sdv_missdiff.diffusion.denoisers import DENOISERS
+from sdv_missdiff.diffusion.option_declarations import (  # noqa: F401 (OptionError: re-exported)
+    OptionError,
+    OptionGroup,
+    boolean,
+    choice,
+    fraction,
+    integer,
+    number,
+    option,
+    optional_bool,
+    or_none,
+)
 from sdv_missdiff.diffusion.parameterization import PREDICTION_TARGETS
 from sdv_missdiff.diffusion.samplers import SAMPLERS
 
 # What ``sampler`` may name: a sampler of ``SAMPLERS``, or 'auto' (see ``SamplingOptions``).
 SAMPLER_CHOICES = ('auto', *SAMPLERS)
 SAMPLING_PRECISIONS = ('auto', 'float32', 'bfloat16')
-
-
-class OptionError(ValueError):
-    """An option has a value it cannot take, or no option has the name given."""
-
-
-def option(default, doc, check):
-    """Declare an option: its default, one to three lines of doc and its check.
-
-    Args:
-        default (object):
-            The value in force when none is given.
-        doc (str):
-            What the option does, for docstrings and ``docs/options.md``.
-        check (callable):
-            ``check(name, value, error)`` raises ``error`` with a message naming the option
-            when ``value`` is not allowed.
-    """
-    return dataclasses.field(default=default, metadata={'doc': doc, 'check': check})
-
-
-def _integer(minimum=1, none_means=None):
-    def check(name, value, error):
-        check_integer(name, value, minimum, none_means=none_means, error=error)
-
-    return check
-
-
-def choice(choices):
-    """The check of an option that takes one of ``choices``."""
-
-    def check(name, value, error):
-        check_choice(name, value, choices, error=error)
-
-    return check
-
-
-def _number(low, high=math.inf, low_open=False, high_open=True, what=None):
-    """A real number between ``low`` and ``high``, each end open or closed."""
-
-    def check(name, value, error):
-        check_number(name, value, error=error)
-        above = value > low if low_open else value >= low
-        below = value < high if high_open else value <= high
-        if not (above and below):
-            left, right = '(' if low_open else '[', ')' if high_open else ']'
-            allowed = what or f'a number in {left}{low}, {high}{right}'
-            raise error(f"Invalid value {value!r} for '{name}': it must be {allowed}.")
-
-    return check
-
-
-def fraction(name, value, error):
-    """The check of an option that takes a number from 0 to 1."""
-    check_fraction(name, value, error=error)
-
-
-def _or_none(check):
-    """The check of an option that takes ``None`` or what ``check`` allows."""
-
-    def check_or_none(name, value, error):
-        if value is not None:
-            check(name, value, error)
-
-    return check_or_none
-
-
-def _optional_bool(name, value, error):
-    if value not in (None, True, False):
-        raise error(f"Invalid value {value!r} for '{name}': it must be True, False or None.")
-
-
-class OptionGroup:
-    """A frozen dataclass of options whose values are checked when it is made."""
-
-    def __post_init__(self):
-        for field in dataclasses.fields(self):
-            field.metadata['check'](field.name, getattr(self, field.name), OptionError)
-
-    def replace(self, **changes):
-        """A copy with ``changes`` (option names of this group), checked."""
-        return dataclasses.replace(self, **changes)
-
-    def as_dict(self):
-        """dict: Every option of the group by name."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-
-    @classmethod
-    def declarations(cls):
-        """list[tuple[str, object, str]]: ``(name, default, doc)`` of every option."""
-        return [
-            (field.name, field.default, field.metadata['doc']) for field in dataclasses.fields(cls)
-        ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,15 +44,15 @@ class NetworkOptions(OptionGroup):
     denoiser_width: int = option(
         None,
         'Width of the hidden layers. None: 128 for tables under 1,000 training rows, else 256.',
-        _integer(1, none_means='to choose by the number of rows'),
+        integer(1, none_means='to choose by the number of rows'),
     )
-    denoiser_blocks: int = option(4, 'Residual blocks of the network.', _integer(1))
-    dropout: float = option(0.0, 'Dropout inside the residual blocks.', _number(0, 1))
+    denoiser_blocks: int = option(4, 'Residual blocks of the network.', integer(1))
+    dropout: float = option(0.0, 'Dropout inside the residual blocks.', number(0, 1))
     periodic_embedding: int = option(
         16,
         'Learned frequencies of the periodic embedding of each number fed beside the number '
         '(Gorishniy et al. 2022), so the network reads narrow intervals; 0 feeds raw numbers.',
-        _integer(0),
+        integer(0),
     )
 
 
@@ -149,12 +60,12 @@ class NetworkOptions(OptionGroup):
 class DiffusionOptions(OptionGroup):
     """The diffusion process: the noise schedule and what is diffused how."""
 
-    num_timesteps: int = option(100, 'Diffusion steps T, as in the paper.', _integer(2))
+    num_timesteps: int = option(100, 'Diffusion steps T, as in the paper.', integer(2))
     beta_min: float = option(
-        1e-4, "First noise level of the paper's quadratic schedule.", _number(0, 1, True)
+        1e-4, "First noise level of the paper's quadratic schedule.", number(0, 1, True)
     )
     beta_max: float = option(
-        0.5, "Last noise level of the paper's quadratic schedule.", _number(0, 1, True)
+        0.5, "Last noise level of the paper's quadratic schedule.", number(0, 1, True)
     )
     categorical_diffusion: str = option(
         'masked',
@@ -187,23 +98,23 @@ class TrainingOptions(OptionGroup):
         None,
         'Passes over the rows. None: about 6,000 optimisation steps divided by the share of '
         'observed cells (at most 4x), at least 1 pass and at most 500.',
-        _integer(1, none_means='for the automatic budget'),
+        integer(1, none_means='for the automatic budget'),
     )
     batch_size: int = option(
         None,
         'Rows per optimisation step. None: 256, or 1,024 under differential privacy (DP-SGD '
         'learns more from fewer, larger noisy steps).',
-        _integer(1, none_means='for 256, or 1,024 under differential privacy'),
+        integer(1, none_means='for 256, or 1,024 under differential privacy'),
     )
     learning_rate: float = option(
-        2e-3, 'Peak learning rate of AdamW, decayed to 0 on a cosine.', _number(0, low_open=True)
+        2e-3, 'Peak learning rate of AdamW, decayed to 0 on a cosine.', number(0, low_open=True)
     )
-    weight_decay: float = option(1e-5, 'AdamW weight decay.', _number(0))
+    weight_decay: float = option(1e-5, 'AdamW weight decay.', number(0))
     ema_decay: float = option(
         0.995,
         'Decay of the moving average of the weights that samples; None samples with the raw '
         'weights.',
-        _or_none(_number(0, 1)),
+        or_none(number(0, 1)),
     )
     conditional_share: float = option(
         0.5,
@@ -216,34 +127,34 @@ class TrainingOptions(OptionGroup):
         None,
         'Whether a conditional network is told which cells of a training row are missing. '
         'None: told under gaussian categorical diffusion, not under masked.',
-        _optional_bool,
+        optional_bool,
     )
     timestep_emphasis: float = option(
         1.0,
         'Training steps t are drawn with probability about proportional to t ** this (0: '
         'every step equally often, as the paper).',
-        _number(0),
+        number(0),
     )
     categorical_weight: float = option(
         2.0,
         "Loss weight of a hidden categorical cell's cross-entropy against a number's squared "
         'error (masked categorical diffusion).',
-        _number(0, low_open=True, what='a finite number above 0'),
+        number(0, low_open=True, what='a finite number above 0'),
     )
     pair_cutoff: float = option(
         0.01,
         'A level is never generated beside a level of another column that the training rows '
         'hold together under this share of the rows independence would give (0: none).',
-        _number(0, 1),
+        number(0, 1),
     )
     validation_share: float = option(
         0.0,
         'Share of rows held out to measure the loss on; training stops once it has not '
         'improved for patience checks. 0 trains the whole budget on every row.',
-        _number(0, 0.5, high_open=False),
+        number(0, 0.5, high_open=False),
     )
     patience: int = option(
-        5, 'Checks of the held-out loss without improvement before training stops.', _integer(1)
+        5, 'Checks of the held-out loss without improvement before training stops.', integer(1)
     )
 
 
@@ -260,7 +171,7 @@ class SamplingOptions(OptionGroup):
     sampling_steps: int = option(
         None,
         "Reverse steps. None: each sampler's own (25 dpm++2m, 30 ddim, 50 ancestral).",
-        _integer(1, none_means="for the sampler's own"),
+        integer(1, none_means="for the sampler's own"),
     )
     sampling_precision: str = option(
         'auto',
@@ -272,7 +183,7 @@ class SamplingOptions(OptionGroup):
         0.2,
         'A categorical level is not drawn where the model gives it under this share of its '
         'training frequency (and under 2%); the most likely level always can be.',
-        _number(0, 1),
+        number(0, 1),
     )
 
 
@@ -284,35 +195,35 @@ class PrivacyOptions(OptionGroup):
         None,
         'Target epsilon of (epsilon, delta)-differential privacy for everything the fit learns '
         'from the rows; None trains without differential privacy.',
-        _or_none(
-            _number(0, low_open=True, what='a number above 0, or None to train without privacy')
+        or_none(
+            number(0, low_open=True, what='a number above 0, or None to train without privacy')
         ),
     )
     delta: float = option(
         1e-5,
         'Target delta of differential privacy; keep it well under 1 / rows.',
-        _number(0, 1, True),
+        number(0, 1, True),
     )
     noise_multiplier: float = option(
         None,
         "DP-SGD's noise over the clipping norm. None: the least noise that spends epsilon over "
         "the automatic budget's steps; a number trains until epsilon is spent.",
-        _or_none(_number(0, low_open=True)),
+        or_none(number(0, low_open=True)),
     )
     max_grad_norm: float = option(
-        1.0, "Clipping norm of each row's gradient under DP-SGD.", _number(0, low_open=True)
+        1.0, "Clipping norm of each row's gradient under DP-SGD.", number(0, low_open=True)
     )
     statistics_share: float = option(
         0.2,
         'Share of epsilon spent on the noisy statistics read outside DP-SGD (levels, quantiles, '
         'holes).',
-        _number(0, 1, low_open=True),
+        number(0, 1, low_open=True),
     )
     protect_rare_levels: bool = option(
         True,
         'Under DP, levels whose noisy count is under the threshold that delta allows are '
         'treated as missing cells; False keeps every level seen (their list is then not private).',
-        lambda name, value, error: check_bool(name, value, error=error),
+        boolean,
     )
 
 
