@@ -332,8 +332,12 @@ class WholeNumberLevelsColumnEncoder(DiscreteColumnEncoder):
     def _codes(self, values):
         # The nearest number's position (ties to the lower one), a non-number's own level, -1
         # for NaN and for a non-number unseen in fit.
-        values = pd.Series(values, dtype=object)
-        numbers = pd.to_numeric(values, errors='coerce').to_numpy(dtype=np.float64)
+        values = pd.Series(values)
+        if values.dtype == object:  # numbers beside the hole level
+            numbers = pd.to_numeric(values, errors='coerce').to_numpy(dtype=np.float64)
+        else:
+            numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+
         upper = np.clip(np.searchsorted(self._numbers, numbers), 1, len(self._numbers) - 1)
         lower = upper - 1
         nearer_upper = (self._numbers[upper] - numbers) < (numbers - self._numbers[lower])

@@ -57,7 +57,7 @@ class TableEncoder:
             Numerical columns of whole numbers with at most this many distinct values (and at
             least ``MIN_ROWS_PER_LEVEL`` rows per value) are one-hot encoded as levels and
             decoded back to numbers (:class:`WholeNumberLevelsColumnEncoder`); 0 scales every
-            numerical column. Defaults to 0.
+            numerical column. Defaults to 100 (the option's declared default).
     """
 
     def __init__(
@@ -65,7 +65,7 @@ class TableEncoder:
         numerical_transform=EncodingOptions.numerical_transform,
         max_one_hot_levels=MAX_ONE_HOT_LEVELS,
         seed=0,
-        max_whole_number_levels=0,
+        max_whole_number_levels=EncodingOptions.max_whole_number_levels,
     ):
         check_choice('numerical_transform', numerical_transform, NUMERICAL_TRANSFORMS, ValueError)
 
