@@ -21,14 +21,11 @@ from sdv_missdiff.diffusion.options import (
     TrainingOptions,
     choice,
     fraction,
+    integer,
     option,
 )
 
 MISSING_DATA_STRATEGIES = ('mask', 'mean', 'drop')
-
-
-def _whole_number_levels(name, value, error):
-    check_integer(name, value, 0, error=error)
 
 
 def _one_hot_levels(name, value, error):
@@ -68,7 +65,7 @@ class EncodingOptions(OptionGroup):
         'Numerical columns of whole numbers with at most this many distinct values (100 rows or '
         'more per value on average) are modelled as levels, as categorical columns are, and '
         'returned as numbers. 0 models every numerical column as a number.',
-        _whole_number_levels,
+        integer(0),
     )
 
     def __setstate__(self, state):
